@@ -1,0 +1,1 @@
+//! Simulated monday.com GraphQL API.

@@ -1,0 +1,1 @@
+//! Simulated Zoho Books (accounts + Books v3 API).
