@@ -1,0 +1,339 @@
+//! Configuration: compiled-in defaults, then a TOML file, then `MLC_`-prefixed environment variables.
+//!
+//! Nested keys use a double underscore in the environment: `MLC_SERVER__LISTEN=0.0.0.0:8080`,
+//! `MLC_DATABASE__URL=sqlite://data.db`. Connections (tenants) are declared in the file.
+
+mod mapping;
+
+pub use mapping::{BoardMapping, ColumnMap, DeletionPolicy, LineItemMode};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use zoho_books::{DataCentre, DocumentKind};
+
+/// Prefix of every environment variable the connector reads.
+pub const ENV_PREFIX: &str = "MLC_";
+
+/// The whole configuration of one connector process.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub workers: WorkerConfig,
+    #[serde(default)]
+    pub zoho: ZohoConfig,
+    #[serde(default)]
+    pub monday: MondayConfig,
+    /// One entry per Zoho organization synced into monday.
+    #[serde(default)]
+    pub connections: Vec<ConnectionConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP server binds (webhooks, OAuth callback, admin pages). Port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The URL at which Zoho and monday reach this server; used to build webhook and callback URLs.
+    pub public_url: url::Url,
+    /// Largest webhook body accepted, in bytes; larger bodies get 413 and store nothing.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: url::Url::parse("http://127.0.0.1:8080/").expect("static url"),
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` (created when missing). Migrations run on start.
+    pub url: String,
+    /// How long a writer waits for SQLite's lock before failing, in milliseconds.
+    pub busy_timeout_ms: u64,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://ml-connector.db".into(), busy_timeout_ms: 5_000, max_connections: 8 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Number of concurrent sync workers in this process.
+    pub count: usize,
+    /// A claimed job belongs to its worker for this long; a worker that dies loses it after the lease.
+    pub lease_seconds: u64,
+    /// Attempts before a job goes to the dead state (a crash during a job counts as an attempt).
+    pub max_attempts: u32,
+    /// How often idle workers look for due jobs (new webhooks wake them at once).
+    pub poll_interval_ms: u64,
+    /// First retry delay; doubles per attempt, with jitter, up to `backoff_cap_seconds`.
+    pub backoff_base_ms: u64,
+    pub backoff_cap_seconds: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            count: 4,
+            lease_seconds: 60,
+            max_attempts: 12,
+            poll_interval_ms: 500,
+            backoff_base_ms: 1_000,
+            backoff_cap_seconds: 600,
+        }
+    }
+}
+
+/// Zoho OAuth client and host overrides shared by every connection.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZohoConfig {
+    /// Client id from the Zoho API console (the same in every data centre).
+    #[serde(default)]
+    pub client_id: String,
+    /// Client secret; with multi-DC clients it may differ per data centre (see `client_secrets`).
+    #[serde(default, skip_serializing)]
+    pub client_secret: Option<SecretString>,
+    /// Per data centre client secrets, keyed by code (`eu`, `in`, ...), overriding `client_secret`.
+    #[serde(default, skip_serializing)]
+    pub client_secrets: BTreeMap<String, SecretString>,
+    /// Overrides of the accounts server and API host per data centre (tests, proxies, the sandbox).
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, EndpointOverride>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointOverride {
+    pub accounts_url: url::Url,
+    pub api_domain: url::Url,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MondayConfig {
+    /// monday GraphQL endpoint; override for proxies, tests and the sandbox.
+    pub api_url: url::Url,
+    /// Per-request timeout; monday itself cuts requests at 60 s.
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for MondayConfig {
+    fn default() -> Self {
+        Self {
+            api_url: url::Url::parse("https://api.monday.com/v2").expect("static url"),
+            request_timeout_seconds: 60,
+        }
+    }
+}
+
+/// One Zoho organization, its credentials and where its documents go on monday.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// Short stable name (letters, digits, `-`, `_`), used in logs and the CLI.
+    pub id: String,
+    /// Unguessable token in this connection's webhook URL (`/webhooks/zoho/{token}`), at least 24 characters.
+    #[serde(skip_serializing)]
+    pub webhook_token: SecretString,
+    pub zoho: ConnectionZoho,
+    pub monday: ConnectionMonday,
+    /// Per document type: `invoice`, `bill`, `purchase_order`.
+    #[serde(default)]
+    pub boards: BTreeMap<String, BoardMapping>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionZoho {
+    pub organization_id: String,
+    pub data_centre: String,
+    /// Refresh token from `connect` or a Self Client grant; may instead be stored (encrypted) by `connect`.
+    #[serde(default, skip_serializing)]
+    pub refresh_token: Option<SecretString>,
+    /// Secret given to Zoho when the webhook was created; enables `X-Zoho-Webhook-Signature` checks.
+    #[serde(default, skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionMonday {
+    /// monday API token (personal or OAuth); sent raw in `Authorization`.
+    #[serde(skip_serializing)]
+    pub token: SecretString,
+}
+
+/// A configuration problem, naming where it came from, the key and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Defaults, then `path` (when given), then `MLC_*` environment variables.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::defaults()));
+        if let Some(path) = path {
+            if !path.exists() {
+                return Err(ConfigError(format!(
+                    "configuration file {} does not exist; pass --config with the path of your ml-connector.toml (see config.example.toml)",
+                    path.display()
+                )));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig.merge(Env::prefixed(ENV_PREFIX).split("__"));
+        let config: Config = fig.extract().map_err(|e| describe_figment_error(e, path))?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Parse a TOML document (tests and the demo build their configuration in memory).
+    pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = Figment::from(Serialized::defaults(Config::defaults()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| describe_figment_error(e, None))?;
+        config.validate(None)?;
+        Ok(config)
+    }
+
+    fn defaults() -> Config {
+        Config {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            workers: WorkerConfig::default(),
+            zoho: ZohoConfig::default(),
+            monday: MondayConfig::default(),
+            connections: Vec::new(),
+        }
+    }
+
+    /// Semantic checks figment cannot do; each message names the key and the fix.
+    pub fn validate(&self, path: Option<&Path>) -> Result<(), ConfigError> {
+        let origin = path.map(|p| format!("in {}: ", p.display())).unwrap_or_default();
+        let err = |key: String, msg: String| ConfigError(format!("{origin}{key}: {msg}"));
+        for (code, _) in self.zoho.endpoints.iter() {
+            code.parse::<DataCentre>()
+                .map_err(|e| err(format!("zoho.endpoints.{code}"), e))?;
+        }
+        if self.workers.count == 0 {
+            return Err(err("workers.count".into(), "must be at least 1".into()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in self.connections.iter().enumerate() {
+            let key = |k: &str| format!("connections[{i}] ({}).{k}", c.id);
+            if c.id.is_empty() || !c.id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+                return Err(err(key("id"), "use letters, digits, '-' or '_' only".into()));
+            }
+            if !seen.insert(c.id.clone()) {
+                return Err(err(key("id"), "is used by two connections; ids must be unique".into()));
+            }
+            c.zoho
+                .data_centre
+                .parse::<DataCentre>()
+                .map_err(|e| err(key("zoho.data_centre"), e))?;
+            if c.zoho.organization_id.trim().is_empty() {
+                return Err(err(key("zoho.organization_id"), "is empty; run `ml-connector connect` to list your organizations".into()));
+            }
+            if c.webhook_token.expose_secret().len() < 24 {
+                return Err(err(
+                    key("webhook_token"),
+                    "must be at least 24 random characters (e.g. `openssl rand -hex 24`)".into(),
+                ));
+            }
+            if let Some(s) = &c.zoho.webhook_secret {
+                let s = s.expose_secret();
+                if !(12..=50).contains(&s.len()) || !s.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+                    return Err(err(
+                        key("zoho.webhook_secret"),
+                        "Zoho accepts 12 to 50 letters and digits only".into(),
+                    ));
+                }
+            }
+            for (kind, board) in &c.boards {
+                kind.parse::<DocumentKind>()
+                    .map_err(|e| err(key(&format!("boards.{kind}")), format!("{e}; use invoice, bill or purchase_order")))?;
+                board.validate().map_err(|m| err(key(&format!("boards.{kind}.{}", m.0)), m.1))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn connection(&self, id: &str) -> Option<&ConnectionConfig> {
+        self.connections.iter().find(|c| c.id == id)
+    }
+
+    /// Zoho endpoints with this configuration's overrides applied.
+    pub fn zoho_endpoints(&self) -> zoho_books::Endpoints {
+        let mut endpoints = zoho_books::Endpoints::default();
+        for (code, o) in &self.zoho.endpoints {
+            if let Ok(dc) = code.parse::<DataCentre>() {
+                endpoints = endpoints.with_override(dc, o.accounts_url.clone(), o.api_domain.clone());
+            }
+        }
+        endpoints
+    }
+
+    /// The client secret to use in one data centre.
+    pub fn client_secret(&self, dc: DataCentre) -> Option<SecretString> {
+        self.zoho
+            .client_secrets
+            .get(dc.code())
+            .cloned()
+            .or_else(|| self.zoho.client_secret.clone())
+    }
+
+    pub fn default_path() -> PathBuf {
+        PathBuf::from("ml-connector.toml")
+    }
+}
+
+impl ConnectionConfig {
+    pub fn data_centre(&self) -> DataCentre {
+        // validated on load
+        self.zoho.data_centre.parse().unwrap_or(DataCentre::Us)
+    }
+
+    pub fn board(&self, kind: DocumentKind) -> Option<&BoardMapping> {
+        self.boards.iter().find(|(k, _)| k.parse::<DocumentKind>().ok() == Some(kind)).map(|(_, b)| b)
+    }
+}
+
+fn describe_figment_error(e: figment::Error, path: Option<&Path>) -> ConfigError {
+    let mut lines = Vec::new();
+    for err in e {
+        let key = if err.path.is_empty() { "(top level)".to_string() } else { err.path.join(".") };
+        let source = err
+            .metadata
+            .as_ref()
+            .and_then(|m| m.source.as_ref().map(|s| s.to_string()))
+            .or_else(|| path.map(|p| p.display().to_string()))
+            .unwrap_or_else(|| "configuration".into());
+        lines.push(format!("{source}: key `{key}`: {}", err.kind));
+    }
+    ConfigError(format!("invalid configuration:\n  {}", lines.join("\n  ")))
+}
+
+#[cfg(test)]
+mod tests;

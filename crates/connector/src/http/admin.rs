@@ -1,0 +1,71 @@
+//! Read-only admin pages: connections, queue, dead jobs.
+
+use crate::runtime::Runtime;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, DOCTYPE};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<Runtime>> {
+    Router::new().route("/admin", get(index)).route("/", get(|| async { axum::response::Redirect::to("/admin") }))
+}
+
+async fn index(State(rt): State<Arc<Runtime>>) -> Response {
+    let stats = rt.queue.stats().await.unwrap_or_default();
+    let dead = rt.queue.list(Some("dead"), 50).await.unwrap_or_default();
+    let mut conns: Vec<_> = rt.connections.values().collect();
+    conns.sort_by(|a, b| a.config.id.cmp(&b.config.id));
+    let mut rows = Vec::new();
+    for c in conns {
+        let status = rt
+            .store
+            .connection_row(&c.config.id)
+            .await
+            .ok()
+            .flatten()
+            .map(|r| (r.status, r.status_reason))
+            .unwrap_or(("active".into(), None));
+        let synced = rt.store.count_documents(&c.config.id).await.unwrap_or(0);
+        rows.push((c.config.id.clone(), c.dc.to_string(), c.config.zoho.organization_id.clone(), status, synced));
+    }
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="refresh" content="5";
+                title { "ml-connector" }
+                style { "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}.bad{color:#b00}" }
+            }
+            body {
+                h1 { "ml-connector" }
+                h2 { "Connections" }
+                table id="connections" {
+                    tr { th { "Connection" } th { "Data centre" } th { "Organization" } th { "Status" } th { "Documents synced" } }
+                    @for (id, dc, org, (status, reason), synced) in &rows {
+                        tr {
+                            td { (id) } td { (dc) } td { (org) }
+                            td class=(if status == "active" { "" } else { "bad" }) { (status) @if let Some(r) = reason { br; small { (r) } } }
+                            td { (synced) }
+                        }
+                    }
+                }
+                h2 { "Queue" }
+                p id="queue" { "queued " (stats.queued) " · running " (stats.running) " · done " (stats.done) " · dead " (stats.dead) }
+                h2 { "Dead jobs" }
+                @if dead.is_empty() { p { "None." } } @else {
+                    p { "Fix the cause, then replay with " code { "ml-connector dead retry" } "." }
+                    table id="dead" {
+                        tr { th { "Job" } th { "Connection" } th { "Kind" } th { "Attempts" } th { "Reason" } }
+                        @for j in &dead {
+                            tr { td { (j.id) } td { (j.connection_id) } td { (j.kind) } td { (j.attempts) } td { (j.last_error.as_deref().unwrap_or("")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .into_response()
+}

@@ -1,0 +1,86 @@
+//! `POST /webhooks/zoho/{token}`: Zoho Books workflow webhooks.
+//!
+//! Order matters: find the connection by its URL token, check the content type, verify the
+//! signature over the exact bytes received, and only then parse. The event and its job are
+//! committed in one transaction before the 2xx; anything refused stores nothing.
+
+use super::{reply, WebhookRequest};
+use crate::queue::priority;
+use crate::runtime::Runtime;
+use crate::store::{EventInsert, Inserted};
+use crate::sync::JobPayload;
+use axum::http::StatusCode;
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use zoho_books::WebhookPayload;
+
+pub const SIGNATURE_HEADER: &str = "x-zoho-webhook-signature";
+
+pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest) -> Response {
+    let Some(conn) = rt.connection_by_webhook_token(&token) else {
+        return reply(StatusCode::NOT_FOUND, "no connection has this webhook URL; copy the URL from `ml-connector setup`");
+    };
+    let content_type = req.content_type.as_deref();
+    let ct_main = content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    if !matches!(ct_main.as_deref(), Some("application/json") | Some("application/x-www-form-urlencoded")) {
+        return reply(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the Default Payload as application/json (or x-www-form-urlencoded)",
+        );
+    }
+    if let Some(secret) = &conn.config.zoho.webhook_secret {
+        let Some(sig) = req.header(SIGNATURE_HEADER) else {
+            return reply(StatusCode::UNAUTHORIZED, "missing X-Zoho-Webhook-Signature");
+        };
+        if !zoho_books::verify_signature(secret, &req.query_pairs, content_type, &req.body, &sig) {
+            return reply(StatusCode::UNAUTHORIZED, "signature does not match");
+        }
+    }
+    let payload = match WebhookPayload::parse(content_type, &req.body) {
+        Ok(p) => p,
+        Err(e) => return reply(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    let body_hash = hex::encode(Sha256::digest(&req.body));
+    let (dedup_key, job) = match payload {
+        WebhookPayload::Document(doc) => {
+            let version = doc.last_modified_time.map(|t| t.timestamp_millis().to_string()).unwrap_or(body_hash);
+            (
+                format!("{}:{}:{version}", doc.kind.as_str(), doc.id),
+                JobPayload::SyncDocument { document_kind: doc.kind, id: doc.id.clone(), snapshot: Some(Box::new(doc)) },
+            )
+        }
+        WebhookPayload::CustomerPayment(p) => (
+            format!("customerpayment:{}:{body_hash}", p.payment_id),
+            JobPayload::SyncPayment { vendor: false, payment_id: p.payment_id.clone(), document_ids: p.invoice_ids.clone() },
+        ),
+        WebhookPayload::VendorPayment(p) => (
+            format!("vendorpayment:{}:{body_hash}", p.payment_id),
+            JobPayload::SyncPayment { vendor: true, payment_id: p.payment_id.clone(), document_ids: p.bill_ids.clone() },
+        ),
+    };
+    let cid = conn.config.id.as_str();
+    let new_job = job.into_new_job(cid, priority::REALTIME, rt.config.workers.max_attempts);
+    let event = EventInsert {
+        source: "zoho",
+        connection_id: cid,
+        dedup_key: &dedup_key,
+        received_at_ms: rt.clock.now_ms(),
+        content_type,
+        body: &req.body,
+    };
+    match rt.store.record_event(event, std::slice::from_ref(&new_job)).await {
+        Ok(Inserted::New { event_id }) => {
+            rt.wake.notify_waiters();
+            tracing::info!(connection = cid, event_id, "zoho webhook accepted");
+            super::json(StatusCode::OK, serde_json::json!({"status": "accepted", "event_id": event_id}))
+        }
+        Ok(Inserted::Duplicate) => super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"})),
+        Err(e) => {
+            // Not committed: no 2xx, so Zoho delivers again.
+            tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record webhook");
+            reply(StatusCode::SERVICE_UNAVAILABLE, "could not store the event; please retry")
+        }
+    }
+}
+

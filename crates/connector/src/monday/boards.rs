@@ -1,0 +1,52 @@
+//! Board structure cache and the one-writer-per-board rule.
+//!
+//! monday asks for sequential mutations per board: concurrent writes to one board can corrupt it
+//! (reference §4, "Guidance"). Every write to a board happens while holding its writer lock.
+
+use monday::{Board, MondayClient, MondayError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Board structures are re-read after this long, so new columns and labels are seen.
+const SCHEMA_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Default, Debug)]
+pub struct Boards {
+    schemas: Mutex<HashMap<String, (Arc<Board>, Instant)>>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Boards {
+    /// The board's columns and groups, read from monday at most every five minutes.
+    pub async fn schema(&self, client: &MondayClient, board_id: &str) -> Result<Arc<Board>, MondayError> {
+        if let Some((b, at)) = self.schemas.lock().unwrap_or_else(|p| p.into_inner()).get(board_id) {
+            if at.elapsed() < SCHEMA_TTL {
+                return Ok(b.clone());
+            }
+        }
+        let board = Arc::new(client.board(board_id).await?);
+        self.schemas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(board_id.to_string(), (board.clone(), Instant::now()));
+        Ok(board)
+    }
+
+    /// Forget a cached structure (after a label was created or a column error).
+    pub fn invalidate(&self, board_id: &str) {
+        self.schemas.lock().unwrap_or_else(|p| p.into_inner()).remove(board_id);
+    }
+
+    /// Waits for, then holds, the board's writer lock.
+    pub async fn writer(&self, board_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(board_id.to_string())
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
+}

@@ -1,0 +1,279 @@
+//! The durable job queue, hand-written on the store.
+//!
+//! Protocol (hook0's durability without its long transactions):
+//! 1. **Claim** a due job in one short `UPDATE … RETURNING`: it becomes `running` with a fresh
+//!    lease token and a lease expiry, and its attempt count goes up (so a crash counts as an attempt).
+//!    A job is not claimed while another job for the same document holds a live lease.
+//! 2. **Run** it outside any transaction (network calls happen here).
+//! 3. **Finish** with an update fenced on the lease token: if the lease was lost (expired and
+//!    re-claimed), the stale worker's update changes nothing.
+//!
+//! Retryable failures go back to `queued` with a later `run_at`; permanent ones go to `dead` with
+//! their reason and can be replayed. A job whose worker died is claimed again once its lease expires.
+
+mod retry;
+
+pub use retry::RetryPolicy;
+
+use crate::clock::SharedClock;
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A job to insert.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub connection_id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// Higher runs first (real-time sync over reconciliation and backfill).
+    pub priority: i64,
+    pub max_attempts: u32,
+    pub document_key: Option<String>,
+    pub run_at_ms: Option<i64>,
+}
+
+/// Priorities: real-time work first.
+pub mod priority {
+    pub const REALTIME: i64 = 100;
+    pub const RECONCILE: i64 = 50;
+    pub const BACKFILL: i64 = 10;
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
+pub struct Job {
+    pub id: i64,
+    pub connection_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub state: String,
+    pub priority: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: i64,
+    pub lease_token: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub event_id: Option<i64>,
+    pub document_key: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Inserts one job on any executor (a pool or an open transaction).
+pub(crate) async fn insert_job<'e, E>(exec: E, job: &NewJob, event_id: Option<i64>, now_ms: i64) -> anyhow::Result<i64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO jobs (connection_id, kind, payload, state, priority, attempts, max_attempts, run_at, event_id, document_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'queued', ?4, 0, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
+    )
+    .bind(&job.connection_id)
+    .bind(&job.kind)
+    .bind(job.payload.to_string())
+    .bind(job.priority)
+    .bind(job.max_attempts as i64)
+    .bind(job.run_at_ms.unwrap_or(now_ms))
+    .bind(event_id)
+    .bind(&job.document_key)
+    .bind(now_ms)
+    .fetch_one(exec)
+    .await?;
+    Ok(id)
+}
+
+/// Counts of jobs per state.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct QueueStats {
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub dead: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Queue {
+    store: Store,
+    clock: SharedClock,
+    lease: Duration,
+}
+
+impl Queue {
+    pub fn new(store: Store, clock: SharedClock, lease: Duration) -> Self {
+        Self { store, clock, lease }
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    pub async fn enqueue(&self, job: &NewJob) -> anyhow::Result<i64> {
+        insert_job(self.store.pool(), job, None, self.clock.now_ms()).await
+    }
+
+    /// Claims the most urgent due job, or a running job whose lease expired.
+    pub async fn claim(&self) -> anyhow::Result<Option<Job>> {
+        let now = self.clock.now_ms();
+        let token = uuid::Uuid::new_v4().to_string();
+        let lease_until = now + self.lease.as_millis() as i64;
+        let job = sqlx::query_as::<_, Job>(
+            "UPDATE jobs SET state = 'running', lease_token = ?1, lease_expires_at = ?2,
+                    attempts = attempts + 1, updated_at = ?3
+             WHERE id = (
+                SELECT j.id FROM jobs j
+                WHERE ((j.state = 'queued' AND j.run_at <= ?3)
+                       OR (j.state = 'running' AND j.lease_expires_at <= ?3))
+                  AND (j.document_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM jobs r
+                        WHERE r.document_key = j.document_key AND r.id <> j.id
+                          AND r.state = 'running' AND r.lease_expires_at > ?3))
+                ORDER BY j.priority DESC, j.run_at, j.id
+                LIMIT 1)
+             RETURNING *",
+        )
+        .bind(&token)
+        .bind(lease_until)
+        .bind(now)
+        .fetch_optional(self.store.pool())
+        .await?;
+        Ok(job)
+    }
+
+    /// Extends a live lease (long jobs call this so they are not rescued while working).
+    pub async fn heartbeat(&self, job: &Job) -> anyhow::Result<bool> {
+        let now = self.clock.now_ms();
+        let r = sqlx::query("UPDATE jobs SET lease_expires_at = ?1 WHERE id = ?2 AND lease_token = ?3 AND state = 'running'")
+            .bind(now + self.lease.as_millis() as i64)
+            .bind(job.id)
+            .bind(&job.lease_token)
+            .execute(self.store.pool())
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Marks the job done. Returns false when this worker no longer held the lease.
+    pub async fn complete(&self, job: &Job) -> anyhow::Result<bool> {
+        self.transition(job, "done", None, None).await
+    }
+
+    /// Puts the job back for a later attempt.
+    pub async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<bool> {
+        let run_at = self.clock.now_ms() + delay.as_millis() as i64;
+        self.transition(job, "queued", Some(run_at), Some(error)).await
+    }
+
+    /// Parks the job until `until_ms` without spending an attempt (quota exhausted, reconnect needed).
+    pub async fn park(&self, job: &Job, until_ms: i64, reason: &str) -> anyhow::Result<bool> {
+        let r = sqlx::query(
+            "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, attempts = MAX(attempts - 1, 0),
+                    lease_token = NULL, lease_expires_at = NULL, updated_at = ?3
+             WHERE id = ?4 AND lease_token = ?5 AND state = 'running'",
+        )
+        .bind(until_ms)
+        .bind(reason)
+        .bind(self.clock.now_ms())
+        .bind(job.id)
+        .bind(&job.lease_token)
+        .execute(self.store.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Sends the job to the dead state with a reason an operator can act on.
+    pub async fn kill(&self, job: &Job, reason: &str) -> anyhow::Result<bool> {
+        self.transition(job, "dead", None, Some(reason)).await
+    }
+
+    async fn transition(&self, job: &Job, state: &str, run_at: Option<i64>, error: Option<&str>) -> anyhow::Result<bool> {
+        let r = sqlx::query(
+            "UPDATE jobs SET state = ?1, run_at = COALESCE(?2, run_at), last_error = COALESCE(?3, last_error),
+                    lease_token = NULL, lease_expires_at = NULL, updated_at = ?4
+             WHERE id = ?5 AND lease_token = ?6 AND state = 'running'",
+        )
+        .bind(state)
+        .bind(run_at)
+        .bind(error)
+        .bind(self.clock.now_ms())
+        .bind(job.id)
+        .bind(&job.lease_token)
+        .execute(self.store.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn stats(&self) -> anyhow::Result<QueueStats> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+            .fetch_all(self.store.pool())
+            .await?;
+        let mut s = QueueStats::default();
+        for (state, n) in rows {
+            match state.as_str() {
+                "queued" => s.queued = n,
+                "running" => s.running = n,
+                "done" => s.done = n,
+                "dead" => s.dead = n,
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    /// Jobs in one state, newest first.
+    pub async fn list(&self, state: Option<&str>, limit: i64) -> anyhow::Result<Vec<Job>> {
+        Ok(sqlx::query_as::<_, Job>(
+            "SELECT * FROM jobs WHERE (?1 IS NULL OR state = ?1) ORDER BY updated_at DESC, id DESC LIMIT ?2",
+        )
+        .bind(state)
+        .bind(limit)
+        .fetch_all(self.store.pool())
+        .await?)
+    }
+
+    pub async fn get(&self, id: i64) -> anyhow::Result<Option<Job>> {
+        Ok(sqlx::query_as::<_, Job>("SELECT * FROM jobs WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await?)
+    }
+
+    /// Replays dead jobs (all, or one): back to queued with a fresh attempt budget.
+    pub async fn replay_dead(&self, id: Option<i64>) -> anyhow::Result<u64> {
+        let r = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?1, updated_at = ?1
+             WHERE state = 'dead' AND (?2 IS NULL OR id = ?2)",
+        )
+        .bind(self.clock.now_ms())
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Drops dead jobs (all, or one) for good.
+    pub async fn drop_dead(&self, id: Option<i64>) -> anyhow::Result<u64> {
+        let r = sqlx::query("DELETE FROM jobs WHERE state = 'dead' AND (?1 IS NULL OR id = ?1)")
+            .bind(id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Jobs of one connection that are waiting or running (for `needs reconnect` parking).
+    pub async fn park_connection(&self, connection_id: &str, until_ms: i64, reason: &str) -> anyhow::Result<u64> {
+        let r = sqlx::query(
+            "UPDATE jobs SET run_at = MAX(run_at, ?1), last_error = ?2, updated_at = ?3
+             WHERE connection_id = ?4 AND state = 'queued'",
+        )
+        .bind(until_ms)
+        .bind(reason)
+        .bind(self.clock.now_ms())
+        .bind(connection_id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(r.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests;

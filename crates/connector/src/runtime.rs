@@ -1,0 +1,123 @@
+//! Everything a worker or request handler needs, built once from the configuration.
+
+use crate::clock::SharedClock;
+use crate::config::{Config, ConnectionConfig};
+use crate::monday::Boards;
+use crate::queue::{Queue, RetryPolicy};
+use crate::store::Store;
+use crate::zoho::tokens::{StaticRefreshToken, TokenCache};
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use zoho_books::{BooksClient, DataCentre, OAuthClient};
+
+/// One connection's live clients. Never lends its credentials to another connection.
+pub struct Connection {
+    pub config: ConnectionConfig,
+    pub dc: DataCentre,
+    pub books: BooksClient,
+    pub tokens: TokenCache,
+    pub monday: monday::MondayClient,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("id", &self.config.id).field("dc", &self.dc).finish_non_exhaustive()
+    }
+}
+
+pub struct Runtime {
+    pub config: Config,
+    pub store: Store,
+    pub queue: Queue,
+    pub clock: SharedClock,
+    pub connections: HashMap<String, Arc<Connection>>,
+    pub boards: Boards,
+    /// Wakes idle workers when a job is enqueued.
+    pub wake: Notify,
+    pub retry: RetryPolicy,
+    pub http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("connections", &self.connections.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+    }
+}
+
+/// The outbound HTTP client: timeouts always, redirects never (a redirect could carry a token
+/// to a host outside the allow-list).
+pub fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("ml-connector/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("could not build the HTTP client")
+}
+
+impl Runtime {
+    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Arc<Runtime>> {
+        let store = Store::open(&config.database).await?;
+        let http = http_client(Duration::from_secs(config.monday.request_timeout_seconds))?;
+        let endpoints = config.zoho_endpoints();
+        let mut connections = HashMap::new();
+        for c in &config.connections {
+            let dc = c.data_centre();
+            let oauth = config
+                .client_secret(dc)
+                .map(|secret| OAuthClient::new(http.clone(), endpoints.clone(), config.zoho.client_id.clone(), secret));
+            let tokens = TokenCache::new(
+                c.id.clone(),
+                dc,
+                oauth,
+                endpoints.clone(),
+                Box::new(StaticRefreshToken(c.zoho.refresh_token.clone())),
+                clock.clone(),
+            );
+            let books = BooksClient::new(http.clone(), endpoints.books_base(dc), c.zoho.organization_id.clone());
+            let monday = monday::MondayClient::new(http.clone(), config.monday.api_url.clone(), c.monday.token.clone());
+            connections.insert(c.id.clone(), Arc::new(Connection { config: c.clone(), dc, books, tokens, monday }));
+        }
+        let queue = Queue::new(store.clone(), clock.clone(), Duration::from_secs(config.workers.lease_seconds));
+        let retry = RetryPolicy {
+            base: Duration::from_millis(config.workers.backoff_base_ms),
+            cap: Duration::from_secs(config.workers.backoff_cap_seconds),
+        };
+        Ok(Arc::new(Runtime {
+            config,
+            store,
+            queue,
+            clock,
+            connections,
+            boards: Boards::default(),
+            wake: Notify::new(),
+            retry,
+            http,
+        }))
+    }
+
+    pub fn connection(&self, id: &str) -> Option<&Arc<Connection>> {
+        self.connections.get(id)
+    }
+
+    /// The connection whose webhook token equals `token`, compared in constant time against
+    /// every connection (so timing does not reveal which prefix matched).
+    pub fn connection_by_webhook_token(&self, token: &str) -> Option<&Arc<Connection>> {
+        use subtle::ConstantTimeEq;
+        let mut found = None;
+        for c in self.connections.values() {
+            let expected: &SecretString = &c.config.webhook_token;
+            let expected = expected.expose_secret().as_bytes();
+            let same = expected.len() == token.len() && bool::from(expected.ct_eq(token.as_bytes()));
+            if same {
+                found = Some(c);
+            }
+        }
+        found
+    }
+}

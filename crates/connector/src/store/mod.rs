@@ -1,0 +1,62 @@
+//! The embedded store: SQLite in WAL mode with a busy timeout, migrations applied on open.
+//!
+//! Every statement is short; nothing holds a transaction across a network call (STYLE.md).
+
+mod connections;
+mod documents;
+mod events;
+
+pub use connections::ConnectionRow;
+pub use documents::DocumentRow;
+pub use events::{EventInsert, Inserted};
+
+use crate::config::DatabaseConfig;
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Store> {
+        let url = config.url.as_str();
+        if !url.starts_with("sqlite:") {
+            anyhow::bail!(
+                "database.url `{}` is not supported: use sqlite://path/to/file.db",
+                url.split('@').next_back().unwrap_or("")
+            );
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("database.url `{url}` is not a valid SQLite URL"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_millis(config.busy_timeout_ms))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(config.max_connections)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("could not open the database at {url}"))?;
+        MIGRATOR.run(&pool).await.context("could not apply database migrations")?;
+        Ok(Store { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Applies pending migrations (also done on every open); returns how many exist.
+    pub async fn migrate(&self) -> anyhow::Result<usize> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(MIGRATOR.iter().count())
+    }
+}

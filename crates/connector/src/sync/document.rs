@@ -1,0 +1,216 @@
+//! One document → one monday item: fetch if needed, drop older versions, skip unchanged
+//! content, create or update under the board's writer lock, record the map.
+
+use super::mapping::{build_item, ItemContent};
+use super::{books_error, JobError};
+use crate::config::{BoardMapping, DeletionPolicy};
+use crate::runtime::{Connection, Runtime};
+use crate::zoho::TokenError;
+use monday::{ColumnValue, ColumnValues};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use zoho_books::{BooksError, Document, DocumentKind};
+
+/// How long a connection whose refresh token was revoked waits before its jobs look again.
+const RECONNECT_PARK: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    Older,
+    Deleted,
+}
+
+/// A valid access token, or the job error that says why not (marking the connection when it
+/// needs a reconnect, so its jobs wait instead of flooding the dead state).
+pub(crate) async fn access_token(rt: &Runtime, conn: &Connection) -> Result<secrecy::SecretString, JobError> {
+    match conn.tokens.access_token().await {
+        Ok(t) => Ok(t),
+        Err(e @ TokenError::NeedsReconnect { .. }) => {
+            let until = rt.clock.now_ms() + RECONNECT_PARK.as_millis() as i64;
+            let reason = e.to_string();
+            tracing::error!(connection = %conn.config.id, "{reason}");
+            let _ = rt.store.set_connection_status(&conn.config.id, "needs_reconnect", Some(&reason), rt.clock.now_ms()).await;
+            let _ = rt.queue.park_connection(&conn.config.id, until, &reason).await;
+            Err(JobError::Park { until_ms: until, reason })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET the document, refreshing the token once on a 401. `Ok(None)` means Zoho no longer has it.
+pub(crate) async fn fetch(rt: &Runtime, conn: &Connection, kind: DocumentKind, id: &str) -> Result<Option<Document>, JobError> {
+    let mut token = access_token(rt, conn).await?;
+    for attempt in 0..2 {
+        match conn.books.get_document(&token, kind, id).await {
+            Ok(doc) => return Ok(Some(doc)),
+            Err(BooksError::NotFound { .. }) => return Ok(None),
+            Err(BooksError::Unauthorized { .. }) if attempt == 0 => {
+                conn.tokens.invalidate(&token).await;
+                token = access_token(rt, conn).await?;
+            }
+            Err(e) => return Err(books_error(e, rt.clock.now_ms())),
+        }
+    }
+    Err(JobError::retry("Zoho refused a freshly refreshed token (401); will retry"))
+}
+
+fn content_hash(content: &ItemContent) -> String {
+    let mut h = Sha256::new();
+    h.update(content.name.as_bytes());
+    h.update([0]);
+    h.update(content.values.to_json_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn idempotency_key(conn: &Connection, doc: &Document, hash: &str, op: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        conn.config.zoho.organization_id.as_str(),
+        doc.kind.as_str(),
+        doc.id.as_str(),
+        &doc.last_modified_time.map(|t| t.timestamp_millis()).unwrap_or(0).to_string(),
+        hash,
+        op,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    format!("mlc-{op}-{}", &hex::encode(h.finalize())[..40])
+}
+
+pub(crate) async fn sync_document(
+    rt: &Runtime,
+    conn: &Connection,
+    attempt: i64,
+    kind: DocumentKind,
+    id: &str,
+    snapshot: Option<Document>,
+) -> Result<Outcome, JobError> {
+    let cid = conn.config.id.as_str();
+    let mapping = conn.config.board(kind).ok_or_else(|| {
+        JobError::Permanent(format!(
+            "connection {cid} has no board for {kind_s}s: add [connections.boards.{kind_s}] to the configuration, then replay with `ml-connector dead retry`",
+            kind_s = kind.as_str()
+        ))
+    })?;
+    let doc = match snapshot {
+        Some(d) if !mapping.needs_line_items() || d.line_items.is_some() => d,
+        _ => match fetch(rt, conn, kind, id).await? {
+            Some(d) => d,
+            None => return handle_deleted(rt, conn, mapping, kind, id).await,
+        },
+    };
+    let row = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)?;
+    let lmt = doc.last_modified_time.map(|t| t.timestamp_millis());
+    if let (Some(seen), Some(this)) = (row.as_ref().and_then(|r| r.last_modified_ms), lmt) {
+        if this < seen {
+            tracing::info!(connection = cid, kind = kind.as_str(), id, "older version ignored");
+            return Ok(Outcome::Older);
+        }
+    }
+    let board = rt.boards.schema(&conn.monday, &mapping.board_id).await?;
+    let subitems_used = false;
+    let content = build_item(mapping, &board, conn.dc, &conn.config.zoho.organization_id, &doc, subitems_used)
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let values = monday::validate(&board, &content.values, mapping.create_labels_if_missing).map_err(|e| {
+        rt.boards.invalidate(&mapping.board_id);
+        JobError::Permanent(e.to_string())
+    })?;
+    let content = ItemContent { name: content.name, values };
+    let hash = content_hash(&content);
+    if let Some(r) = &row {
+        if r.item_id.is_some() && r.content_hash.as_deref() == Some(hash.as_str()) {
+            rt.store.touch_document(cid, kind.as_str(), id, lmt, rt.clock.now_ms()).await.map_err(store_err)?;
+            return Ok(Outcome::Unchanged);
+        }
+    }
+
+    let _writer = rt.boards.writer(&mapping.board_id).await;
+    let (item_id, outcome) = match row.as_ref().and_then(|r| r.item_id.clone()) {
+        Some(item) => {
+            update(conn, mapping, &item, &content, &idempotency_key(conn, &doc, &hash, "update")).await?;
+            (item, Outcome::Updated)
+        }
+        None => {
+            // A pending row or an earlier attempt means a create may already have landed.
+            let maybe_created = row.is_some() || attempt > 1;
+            let existing = if maybe_created {
+                conn.monday.find_items_by_column_value(&mapping.board_id, &mapping.columns.zoho_id, id).await?
+            } else {
+                Vec::new()
+            };
+            if let Some(item) = existing.into_iter().next() {
+                let item = item.to_string();
+                update(conn, mapping, &item, &content, &idempotency_key(conn, &doc, &hash, "update")).await?;
+                (item, Outcome::Updated)
+            } else {
+                rt.store
+                    .mark_create_pending(cid, kind.as_str(), id, &mapping.board_id, rt.clock.now_ms())
+                    .await
+                    .map_err(store_err)?;
+                let item = conn
+                    .monday
+                    .create_item(
+                        &mapping.board_id,
+                        mapping.group_id.as_deref(),
+                        &content.name,
+                        &content.values,
+                        mapping.create_labels_if_missing,
+                        &idempotency_key(conn, &doc, &hash, "create"),
+                    )
+                    .await?;
+                (item.to_string(), Outcome::Created)
+            }
+        }
+    };
+    rt.store
+        .save_document(cid, kind.as_str(), id, &mapping.board_id, &item_id, lmt, &hash, None, rt.clock.now_ms())
+        .await
+        .map_err(store_err)?;
+    tracing::info!(connection = cid, kind = kind.as_str(), id, item = %item_id, ?outcome, "synced");
+    Ok(outcome)
+}
+
+async fn update(conn: &Connection, mapping: &BoardMapping, item: &str, content: &ItemContent, key: &str) -> Result<(), JobError> {
+    let mut values = content.values.clone();
+    values.insert("name", ColumnValue::Text(content.name.clone()));
+    conn.monday
+        .change_column_values(&mapping.board_id, item, &values, mapping.create_labels_if_missing, Some(key))
+        .await?;
+    Ok(())
+}
+
+async fn handle_deleted(rt: &Runtime, conn: &Connection, mapping: &BoardMapping, kind: DocumentKind, id: &str) -> Result<Outcome, JobError> {
+    let cid = conn.config.id.as_str();
+    let Some(row) = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)? else {
+        // Never synced: nothing to do.
+        return Ok(Outcome::Deleted);
+    };
+    if row.deleted != 0 {
+        return Ok(Outcome::Deleted);
+    }
+    if let Some(item) = row.item_id.as_deref() {
+        let _writer = rt.boards.writer(&mapping.board_id).await;
+        match mapping.on_delete {
+            DeletionPolicy::Archive => conn.monday.archive_item(item).await?,
+            DeletionPolicy::Mark => {
+                if let Some(col) = &mapping.columns.status {
+                    let mut v = ColumnValues::default();
+                    v.insert(col.clone(), ColumnValue::StatusLabel("Deleted".into()));
+                    conn.monday.change_column_values(&mapping.board_id, item, &v, true, None).await?;
+                }
+            }
+            DeletionPolicy::Ignore => {}
+        }
+    }
+    rt.store.mark_deleted(cid, kind.as_str(), id, rt.clock.now_ms()).await.map_err(store_err)?;
+    tracing::info!(connection = cid, kind = kind.as_str(), id, policy = ?mapping.on_delete, "document deleted in Zoho");
+    Ok(Outcome::Deleted)
+}
+
+pub(crate) fn store_err(e: anyhow::Error) -> JobError {
+    JobError::retry(format!("database: {e:#}"))
+}

@@ -1,0 +1,137 @@
+//! The sync engine: workers claim jobs and bring monday in step with Zoho.
+
+mod document;
+pub mod mapping;
+mod payment;
+mod worker;
+
+pub use worker::{run_worker, spawn_workers};
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use zoho_books::{BooksError, Document, DocumentKind, RateLimitKind};
+
+/// Job kinds and their payloads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobPayload {
+    /// Bring one document's item up to date. `snapshot` is the webhook's copy, used when it
+    /// carries everything the mapping needs (saves a Books call).
+    SyncDocument {
+        document_kind: DocumentKind,
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snapshot: Option<Box<Document>>,
+    },
+    /// A payment moved: re-sync the invoices or bills it references (payments do not fire the
+    /// documents' own workflows).
+    SyncPayment {
+        vendor: bool,
+        payment_id: String,
+        #[serde(default)]
+        document_ids: Vec<String>,
+    },
+}
+
+impl JobPayload {
+    pub fn job_kind(&self) -> &'static str {
+        match self {
+            JobPayload::SyncDocument { .. } => "sync_document",
+            JobPayload::SyncPayment { .. } => "sync_payment",
+        }
+    }
+
+    /// Jobs for one document share a key so they never run at the same time.
+    pub fn document_key(&self, connection_id: &str) -> Option<String> {
+        match self {
+            JobPayload::SyncDocument { document_kind, id, .. } => Some(format!("{connection_id}:{}:{id}", document_kind.as_str())),
+            JobPayload::SyncPayment { .. } => None,
+        }
+    }
+
+    pub fn into_new_job(self, connection_id: &str, priority: i64, max_attempts: u32) -> crate::queue::NewJob {
+        crate::queue::NewJob {
+            connection_id: connection_id.to_string(),
+            kind: self.job_kind().to_string(),
+            document_key: self.document_key(connection_id),
+            payload: serde_json::to_value(&self).unwrap_or_default(),
+            priority,
+            max_attempts,
+            run_at_ms: None,
+        }
+    }
+}
+
+/// How a job attempt ended, when it did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Try again later; `after` is the upstream's wait hint, if it gave one.
+    #[error("{reason}")]
+    Retry { reason: String, after: Option<Duration> },
+    /// Retrying cannot help (bad mapping, rejected value): dead state with this reason.
+    #[error("{0}")]
+    Permanent(String),
+    /// Not this job's fault (quota exhausted, reconnect needed): wait without spending an attempt.
+    #[error("{reason}")]
+    Park { until_ms: i64, reason: String },
+}
+
+impl JobError {
+    pub fn retry(reason: impl Into<String>) -> Self {
+        JobError::Retry { reason: reason.into(), after: None }
+    }
+}
+
+impl From<monday::MondayError> for JobError {
+    fn from(e: monday::MondayError) -> Self {
+        use monday::MondayError as M;
+        match e {
+            M::DailyLimit { reset_at } => JobError::Park {
+                until_ms: reset_at.timestamp_millis(),
+                reason: "monday daily API call limit reached; waiting for the reset at midnight UTC".into(),
+            },
+            M::Unauthorized { message } => JobError::Permanent(format!(
+                "monday refused the connection's token ({message}); check connections.monday.token, then replay with `ml-connector dead retry`"
+            )),
+            M::Permanent { code, message, .. } => JobError::Permanent(format!("monday rejected the write ({code}): {message}")),
+            other if other.is_retryable() => JobError::Retry { after: other.retry_after(), reason: format!("monday: {other}") },
+            other => JobError::Permanent(format!("monday: {other}")),
+        }
+    }
+}
+
+/// Zoho errors other than 401 and 404, which the callers handle themselves.
+pub(crate) fn books_error(e: BooksError, clock_now_ms: i64) -> JobError {
+    match e {
+        BooksError::RateLimited { kind: RateLimitKind::Daily, .. } => JobError::Park {
+            until_ms: next_utc_midnight_ms(clock_now_ms),
+            reason: "Zoho daily API limit of the organization reached (429 code 45); parked until the daily reset".into(),
+        },
+        BooksError::RateLimited { kind: RateLimitKind::PerMinute, retry_after } => JobError::Retry {
+            reason: "Zoho per-minute limit reached (429 code 44)".into(),
+            after: Some(retry_after.unwrap_or(Duration::from_secs(60))),
+        },
+        BooksError::RateLimited { kind: RateLimitKind::Concurrency, retry_after } => JobError::Retry {
+            reason: "Zoho concurrent-call limit reached (429 code 1070)".into(),
+            after: Some(retry_after.unwrap_or(Duration::from_secs(2))),
+        },
+        e if e.is_retryable() => JobError::retry(format!("Zoho: {e}")),
+        e => JobError::Permanent(format!("Zoho: {e}")),
+    }
+}
+
+pub(crate) fn next_utc_midnight_ms(now_ms: i64) -> i64 {
+    const DAY: i64 = 86_400_000;
+    (now_ms / DAY + 1) * DAY
+}
+
+impl From<crate::zoho::TokenError> for JobError {
+    fn from(e: crate::zoho::TokenError) -> Self {
+        use crate::zoho::TokenError as T;
+        match e {
+            T::Throttled => JobError::Retry { reason: e.to_string(), after: Some(Duration::from_secs(60)) },
+            T::Transient(_) => JobError::retry(e.to_string()),
+            other => JobError::Permanent(other.to_string()),
+        }
+    }
+}

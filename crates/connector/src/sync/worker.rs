@@ -1,0 +1,120 @@
+//! Worker loop: claim, run with a heartbeat, record the outcome.
+
+use super::{document, payment, JobError, JobPayload};
+use crate::queue::Job;
+use crate::runtime::Runtime;
+use rand::SeedableRng;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+pub fn spawn_workers(rt: Arc<Runtime>, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+    (0..rt.config.workers.count)
+        .map(|n| tokio::spawn(run_worker(rt.clone(), n, cancel.clone())))
+        .collect()
+}
+
+pub async fn run_worker(rt: Arc<Runtime>, n: usize, cancel: CancellationToken) {
+    let poll = Duration::from_millis(rt.config.workers.poll_interval_ms);
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    loop {
+        if cancel.is_cancelled() {
+            return;
+        }
+        match rt.queue.claim().await {
+            Ok(Some(job)) => {
+                let span = tracing::info_span!("job", id = job.id, kind = %job.kind, connection = %job.connection_id, attempt = job.attempts, worker = n);
+                // Finish the job in hand even on shutdown; the lease covers a hard kill.
+                run_one(&rt, job, &mut rng).instrument(span).await;
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = rt.wake.notified() => {}
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = cancel.cancelled() => return,
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "could not claim a job");
+                tokio::select! {
+                    _ = tokio::time::sleep(poll * 4) => {}
+                    _ = cancel.cancelled() => return,
+                }
+            }
+        }
+    }
+}
+
+async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
+    if job.attempts > job.max_attempts {
+        let reason = format!(
+            "gave up after {} attempts (the last ones ended without a result: the worker may have crashed); last error: {}",
+            job.max_attempts,
+            job.last_error.as_deref().unwrap_or("none recorded")
+        );
+        let _ = rt.queue.kill(&job, &reason).await;
+        return;
+    }
+    let heartbeat_every = Duration::from_secs(rt.config.workers.lease_seconds.max(3) / 3);
+    let work = execute(rt, &job);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = tokio::time::sleep(heartbeat_every) => {
+                if !matches!(rt.queue.heartbeat(&job).await, Ok(true)) {
+                    tracing::warn!("lost the lease while working; another worker may run this job");
+                }
+            }
+        }
+    };
+    let recorded = match result {
+        Ok(()) => rt.queue.complete(&job).await,
+        Err(JobError::Permanent(reason)) => {
+            tracing::error!(%reason, "job failed permanently");
+            rt.queue.kill(&job, &reason).await
+        }
+        Err(JobError::Park { until_ms, reason }) => {
+            tracing::warn!(%reason, "job parked");
+            rt.queue.park(&job, until_ms, &reason).await
+        }
+        Err(JobError::Retry { reason, after }) => {
+            if job.attempts >= job.max_attempts {
+                let reason = format!("gave up after {} attempts; last error: {reason}", job.attempts);
+                tracing::error!(%reason, "job exhausted its attempts");
+                rt.queue.kill(&job, &reason).await
+            } else {
+                let delay = rt.retry.delay(job.attempts as u32, after, rng);
+                tracing::warn!(%reason, delay_ms = delay.as_millis() as u64, "job will be retried");
+                rt.queue.retry_later(&job, delay, &reason).await
+            }
+        }
+    };
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("job outcome not recorded: the lease had passed to another worker"),
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "could not record the job outcome; it will run again after its lease"),
+    }
+}
+
+async fn execute(rt: &Runtime, job: &Job) -> Result<(), JobError> {
+    let conn = rt.connection(&job.connection_id).ok_or_else(|| {
+        JobError::Permanent(format!(
+            "connection `{}` is no longer configured; add it back or drop the job with `ml-connector dead drop {}`",
+            job.connection_id, job.id
+        ))
+    })?;
+    let payload: JobPayload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("job payload of kind `{}` is unreadable ({e}); drop it", job.kind)))?;
+    match payload {
+        JobPayload::SyncDocument { document_kind, id, snapshot } => {
+            document::sync_document(rt, conn, job.attempts, document_kind, &id, snapshot.map(|b| *b)).await?;
+        }
+        JobPayload::SyncPayment { vendor, payment_id, document_ids } => {
+            payment::sync_payment(rt, conn, vendor, &payment_id, document_ids).await?;
+        }
+    }
+    Ok(())
+}
