@@ -110,7 +110,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { listen, data_dir, interval, duration } => {
             crate::telemetry::init("info");
-            { let _ = (listen, data_dir, interval, duration); Ok(()) }
+            crate::demo::run(crate::demo::DemoOptions {
+                listen: *listen,
+                data_dir: data_dir.clone(),
+                interval: Duration::from_secs_f64(interval.max(0.2)),
+                duration: duration.map(Duration::from_secs_f64),
+            })
+            .await
         }
         Command::Migrate => {
             let config = load(&cli)?;

@@ -35,7 +35,6 @@ pub fn demo_columns(kind: &str) -> Vec<SandboxColumn> {
         _ => &["Draft", "Open", "Billed", "Cancelled", "Deleted"],
     };
     vec![
-        SandboxColumn::new("name", "Name", "name"),
         SandboxColumn::new("zoho_id", "Zoho ID", "text"),
         SandboxColumn::new("number", "Number", "text"),
         SandboxColumn::new("party", if kind == "invoice" { "Customer" } else { "Vendor" }, "text"),
@@ -78,82 +77,133 @@ fn random_alnum(len: usize) -> String {
     rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(len).map(char::from).collect()
 }
 
-pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&opts.data_dir)?;
-    let db = opts.data_dir.join("demo.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+/// A Zoho organization and three monday boards in the sandbox, wired for one connection
+/// named `demo`. Used by `demo` and by the integration tests.
+pub struct SandboxSetup {
+    pub zoho: ZohoSandbox,
+    pub monday: MondaySandbox,
+    pub org: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub refresh_token: String,
+    pub monday_token: String,
+    pub webhook_token: String,
+    pub webhook_secret: String,
+    /// (document kind, board title, board id)
+    pub boards: Vec<(&'static str, &'static str, String)>,
+}
+
+impl SandboxSetup {
+    pub async fn start(zoho_config: ZohoSandboxConfig) -> anyhow::Result<SandboxSetup> {
+        let zoho = ZohoSandbox::start(zoho_config).await?;
+        let monday = MondaySandbox::start().await?;
+        let client_secret = random_alnum(24);
+        zoho.add_client(CLIENT_ID, &client_secret);
+        zoho.add_organization(ORG, "Demo Trading Ltd", "eu", "PROFESSIONAL");
+        let refresh_token = zoho.issue_refresh_token(CLIENT_ID, &[ORG]);
+        monday.add_token(MONDAY_TOKEN);
+        let mut boards = Vec::new();
+        for (kind, title) in KINDS {
+            let id = monday.create_board(title, &demo_columns(kind));
+            boards.push((kind, title, id));
+        }
+        Ok(SandboxSetup {
+            zoho,
+            monday,
+            org: ORG.into(),
+            client_id: CLIENT_ID.into(),
+            client_secret,
+            refresh_token,
+            monday_token: MONDAY_TOKEN.into(),
+            webhook_token: random_alnum(32),
+            webhook_secret: random_alnum(32),
+            boards,
+        })
     }
 
-    let zoho = ZohoSandbox::start(ZohoSandboxConfig::default()).await?;
-    let monday = MondaySandbox::start().await?;
-    let client_secret = random_alnum(24);
-    zoho.add_client(CLIENT_ID, &client_secret);
-    zoho.add_organization(ORG, "Demo Trading Ltd", "eu", "PROFESSIONAL");
-    let refresh = zoho.issue_refresh_token(CLIENT_ID, &[ORG]);
-    zoho.seed(ORG, 14, 10, 8, 42);
-    monday.add_token(MONDAY_TOKEN);
-    let mut boards = Vec::new();
-    for (kind, title) in KINDS {
-        let id = monday.create_board(title, &demo_columns(kind));
-        boards.push((kind, title, id));
+    pub fn board_id(&self, kind: &str) -> &str {
+        self.boards.iter().find(|(k, _, _)| *k == kind).map(|(_, _, id)| id.as_str()).unwrap_or("")
     }
 
-    let webhook_token = random_alnum(32);
-    let webhook_secret = random_alnum(32);
-    let mut toml = format!(
-        r#"
+    /// A complete configuration pointing every data centre and monday at the sandbox.
+    pub fn config_toml(&self, listen: SocketAddr, db: &std::path::Path) -> String {
+        let mut toml = format!(
+            r#"
 [server]
 listen = "{listen}"
 public_url = "http://{listen}/"
 [database]
 url = "sqlite://{db}"
 [zoho]
-client_id = "{CLIENT_ID}"
+client_id = "{client_id}"
 client_secret = "{client_secret}"
 [monday]
 api_url = "{monday_url}"
 "#,
-        listen = opts.listen,
-        db = db.display(),
-        monday_url = monday.api_url(),
-    );
-    for dc in zoho_books::DataCentre::ALL {
+            db = db.display(),
+            client_id = self.client_id,
+            client_secret = self.client_secret,
+            monday_url = self.monday.api_url(),
+        );
+        for dc in zoho_books::DataCentre::ALL {
+            toml.push_str(&format!(
+                "[zoho.endpoints.{code}]\naccounts_url = \"{a}\"\napi_domain = \"{d}\"\n",
+                code = dc.code(),
+                a = self.zoho.accounts_url(dc.code()),
+                d = self.zoho.api_domain(dc.code()),
+            ));
+        }
         toml.push_str(&format!(
-            "[zoho.endpoints.{code}]\naccounts_url = \"{a}\"\napi_domain = \"{d}\"\n",
-            code = dc.code(),
-            a = zoho.accounts_url(dc.code()),
-            d = zoho.api_domain(dc.code()),
-        ));
-    }
-    toml.push_str(&format!(
-        r#"
+            r#"
 [[connections]]
 id = "demo"
 webhook_token = "{webhook_token}"
 [connections.zoho]
-organization_id = "{ORG}"
+organization_id = "{org}"
 data_centre = "eu"
 refresh_token = "{refresh}"
 webhook_secret = "{webhook_secret}"
 [connections.monday]
-token = "{MONDAY_TOKEN}"
-"#
-    ));
-    for (kind, _, id) in &boards {
-        toml.push_str(&demo_board_toml(kind, id));
+token = "{monday_token}"
+"#,
+            webhook_token = self.webhook_token,
+            org = self.org,
+            refresh = self.refresh_token,
+            webhook_secret = self.webhook_secret,
+            monday_token = self.monday_token,
+        ));
+        for (kind, _, id) in &self.boards {
+            toml.push_str(&demo_board_toml(kind, id));
+        }
+        toml
     }
+
+    pub fn webhook_url(&self, port: u16) -> String {
+        format!("http://127.0.0.1:{port}/webhooks/zoho/{}", self.webhook_token)
+    }
+}
+
+pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&opts.data_dir)?;
+    let db = opts.data_dir.join("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let setup = SandboxSetup::start(ZohoSandboxConfig::default()).await?;
+    setup.zoho.seed(ORG, 14, 10, 8, 42);
+    let toml = setup.config_toml(opts.listen, &db);
+    let (zoho, monday, boards, webhook_secret) = (&setup.zoho, &setup.monday, &setup.boards, &setup.webhook_secret);
     let config = Config::from_toml_str(&toml)?;
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     let port = app.port();
     let cancel = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(cancel.clone()));
-    let hook = format!("http://127.0.0.1:{port}/webhooks/zoho/{webhook_token}");
+    let hook = setup.webhook_url(port);
 
     println!();
     println!("ml-connector demo is running (everything is simulated on this machine).");
     println!("  Watch the boards fill up:");
-    for (_, title, id) in &boards {
+    for (_, title, id) in boards {
         println!("    {title:<16} {}boards/{id}", monday.base_url());
     }
     println!("  Connector admin page:  http://127.0.0.1:{port}/admin");
@@ -163,9 +213,9 @@ token = "{MONDAY_TOKEN}"
     // Announce every seeded document, as Zoho's workflow rules would on creation.
     let mut ids = Vec::new();
     for (kind, _) in KINDS.iter() {
-        for id in document_ids(&zoho, kind) {
+        for id in document_ids(zoho, kind) {
             if let Some(body) = zoho.webhook_body(ORG, kind, &id) {
-                zoho.send_webhook(&hook, Some(&webhook_secret), &body).await?;
+                zoho.send_webhook(&hook, Some(webhook_secret), &body).await?;
             }
             ids.push((kind.to_string(), id));
         }
@@ -183,9 +233,9 @@ token = "{MONDAY_TOKEN}"
         if opts.duration.is_some_and(|d| started.elapsed() >= d) {
             break;
         }
-        let change = simulate_change(&zoho, &mut rng, &mut ids, &mut next_number);
+        let change = simulate_change(zoho, &mut rng, &mut ids, &mut next_number);
         if let Some((label, body)) = change {
-            match zoho.send_webhook(&hook, Some(&webhook_secret), &body).await {
+            match zoho.send_webhook(&hook, Some(webhook_secret), &body).await {
                 Ok(status) => println!("zoho: {label} → webhook answered {status}"),
                 Err(e) => println!("zoho: {label} → webhook failed: {e}"),
             }

@@ -7,7 +7,6 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
-#[cfg(any())]
 pub mod demo;
 pub mod http;
 pub mod monday;

@@ -156,7 +156,7 @@ fn settings_value<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
 
 impl MondayClient {
     /// Read a board's columns, groups and subitems board.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn board(&self, board_id: &str) -> Result<Board, MondayError> {
         let data = self
             .execute(

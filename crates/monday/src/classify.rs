@@ -344,11 +344,10 @@ fn classify_one(status: u16, e: &ApiError, hints: &Hints, now: DateTime<Utc>) ->
         };
         return MondayError::Unauthorized { message };
     }
-    let retryable = status == 429
-        || status == 423
+    let retryable = matches!(effective_status, 423 | 429)
         || status >= 500
-        || effective_status == 429
-        || effective_status == 423
+        || effective_status >= 500
+        || matches!(status, 423 | 429)
         || RETRYABLE_CODES.contains(&code_lc.as_str())
         || RETRYABLE_MESSAGES.iter().any(|m| msg_lc.contains(m));
     // A 409 is only transient for a concurrent duplicate idempotency key; a
@@ -367,7 +366,7 @@ fn classify_one(status: u16, e: &ApiError, hints: &Hints, now: DateTime<Utc>) ->
                 .or(e.retry_in)
                 .or_else(|| wait_from_message(&e.message))
                 .or(hints.ratelimit_wait),
-            status,
+            status: status.max(effective_status),
         };
     }
     MondayError::Permanent {

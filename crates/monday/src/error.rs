@@ -14,8 +14,9 @@ pub enum MondayError {
     /// Retry after the wait monday asked for: `Retry-After` header first,
     /// then `extensions.retry_in_seconds`, then the `RateLimit` header's
     /// `t=`. `None` means monday named no wait: the caller uses exponential
-    /// backoff. `status` is the HTTP status (200 when monday put a rate-limit
-    /// error in the body).
+    /// backoff. `status` is the HTTP status, or the `extensions.status_code`
+    /// monday meant when it put the error in an HTTP 200 body (429 for a
+    /// complexity error), so `>= 500` reliably means "may have been applied".
     #[error("monday asked us to slow down or retry ({code}, HTTP {status}): {message}; {}", wait_text(.retry_after))]
     Retryable {
         code: String,

@@ -33,7 +33,8 @@ impl MondayClient {
     /// Create an item and return its id. The idempotency key is required:
     /// a create retried after a timeout must not make a second item. The
     /// name is cut to monday's 255 characters.
-    #[tracing::instrument(skip(self, values), err(Display))]
+    // Names and values can hold customer data, so they stay out of spans.
+    #[tracing::instrument(skip(self, name, values), err(level = "debug", Display))]
     pub async fn create_item(
         &self,
         board_id: &str,
@@ -61,7 +62,7 @@ impl MondayClient {
 
     /// Change several columns of one item in one call. An empty `values` is
     /// a no-op and sends nothing.
-    #[tracing::instrument(skip(self, values), err(Display))]
+    #[tracing::instrument(skip(self, values), err(level = "debug", Display))]
     pub async fn change_column_values(
         &self,
         board_id: &str,
@@ -90,7 +91,7 @@ impl MondayClient {
 
     /// Rename an item (through the `name` key of change_multiple_column_values,
     /// so no extra document is needed). The name is cut to 255 characters.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self, name), err(level = "debug", Display))]
     pub async fn change_item_name(
         &self,
         board_id: &str,
@@ -106,7 +107,7 @@ impl MondayClient {
 
     /// Items whose `column_id` equals `value` exactly (case-insensitive for
     /// text, per monday), following cursors over every page.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn find_items_by_column_value(
         &self,
         board_id: &str,
@@ -152,7 +153,7 @@ impl MondayClient {
     }
 
     /// Archive an item (and its subitems); it can be restored in monday.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn archive_item(&self, item_id: &str) -> Result<(), MondayError> {
         let data = self
             .execute(queries::ARCHIVE_ITEM, json!({ "item": item_id }), None)
@@ -161,7 +162,7 @@ impl MondayClient {
     }
 
     /// Delete an item (and its subitems).
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn delete_item(&self, item_id: &str) -> Result<(), MondayError> {
         let data = self
             .execute(queries::DELETE_ITEM, json!({ "item": item_id }), None)
@@ -170,7 +171,7 @@ impl MondayClient {
     }
 
     /// Post an update (comment) on an item; returns the update id.
-    #[tracing::instrument(skip(self, body), err(Display))]
+    #[tracing::instrument(skip(self, body), err(level = "debug", Display))]
     pub async fn create_update(&self, item_id: &str, body: &str) -> Result<String, MondayError> {
         let data = self
             .execute(

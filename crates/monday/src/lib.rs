@@ -17,16 +17,16 @@
 //! The crate depends on nothing else in the workspace so it can be published
 //! on its own.
 
-mod board;
-mod classify;
-mod client;
+pub mod board;
+pub mod classify;
+pub mod client;
 pub mod columns;
-mod error;
+pub mod error;
 mod items;
 pub mod limits;
 pub mod queries;
 mod structure;
-mod subitems;
+pub mod subitems;
 pub mod webhooks;
 
 pub use board::{Board, Column, Group};
@@ -42,7 +42,7 @@ pub use columns::{
 pub use error::MondayError;
 pub use limits::LimitSnapshot;
 pub use subitems::{Subitem, SubitemOp, MAX_SUBITEM_OPS_PER_REQUEST};
-pub use webhooks::WebhookInfo;
+pub use webhooks::{challenge_response, parse_event, verify_jwt, WebhookEvent, WebhookInfo};
 
 /// The API version every request pins. The GraphQL documents in [`queries`]
 /// are contract-tested against this version's schema, so a silent version

@@ -31,7 +31,7 @@ const STATUS_MAX_LABELS: usize = 40;
 
 impl MondayClient {
     /// Create an empty board. `kind` is `public`, `private` or `share`.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn create_board(
         &self,
         name: &str,
@@ -56,7 +56,7 @@ impl MondayClient {
     /// Create a column. `id` fixes the column id (so mappings can be written
     /// before the board exists); `defaults` are the type's settings, e.g.
     /// `{"unit":{"symbol":"$","direction":"left","precision":2}}` for numbers.
-    #[tracing::instrument(skip(self, defaults), err(Display))]
+    #[tracing::instrument(skip(self, defaults), err(level = "debug", Display))]
     pub async fn create_column(
         &self,
         board_id: &str,
@@ -82,7 +82,7 @@ impl MondayClient {
     }
 
     /// Create a status column with these labels in order (label ids 0, 1, …).
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn create_status_column(
         &self,
         board_id: &str,
@@ -131,7 +131,7 @@ impl MondayClient {
     }
 
     /// Create a group; returns its id.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn create_group(&self, board_id: &str, name: &str) -> Result<String, MondayError> {
         let data = self
             .execute(

@@ -51,7 +51,7 @@ pub struct Subitem {
 
 impl MondayClient {
     /// The subitems of an item, in monday's order.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn item_subitems(&self, item_id: &str) -> Result<Vec<Subitem>, MondayError> {
         let data = self
             .execute(queries::ITEM_SUBITEMS, json!({ "item": item_id }), None)
@@ -102,7 +102,7 @@ impl MondayClient {
     /// each of that request's and the remaining operations instead, so the
     /// caller still learns which creates happened. Request `k > 0` uses the
     /// key `"{idempotency_key}:{k}"`.
-    #[tracing::instrument(skip(self, ops), fields(ops = ops.len()), err(Display))]
+    #[tracing::instrument(skip(self, ops), fields(ops = ops.len()), err(level = "debug", Display))]
     pub async fn apply_subitem_ops_with_labels(
         &self,
         subitems_board_id: &str,

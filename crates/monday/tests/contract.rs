@@ -60,7 +60,11 @@ fn every_document_validates_against_the_pinned_schema() {
             failures.push(format!("{name}:\n{e}"));
         }
     }
-    assert!(failures.is_empty(), "invalid documents:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "invalid documents:\n{}",
+        failures.join("\n")
+    );
     println!("validated {} documents", docs.len());
 }
 
@@ -79,7 +83,10 @@ fn every_query_constant_is_listed_for_the_contract_test() {
         .collect();
     assert!(!consts.is_empty());
     for c in consts {
-        assert!(listed.contains(&c), "queries::{c} is missing from all_documents()");
+        assert!(
+            listed.contains(&c),
+            "queries::{c} is missing from all_documents()"
+        );
     }
 }
 
@@ -92,7 +99,8 @@ fn a_misspelt_argument_fails_validation() {
         .expect_err("a misspelt argument must not validate");
     assert!(err.contains("itm_name"), "{err}");
 
-    let unknown_field = monday::queries::BOARD.replace("groups { id title }", "groups { id titel }");
+    let unknown_field =
+        monday::queries::BOARD.replace("groups { id title }", "groups { id titel }");
     assert!(check(&schema, "broken_board", &unknown_field).is_err());
 
     let wrong_type = monday::queries::CREATE_BOARD.replace("$kind: BoardKind!", "$kind: String!");

@@ -136,14 +136,54 @@ mod tests {
     #[test]
     fn routing_table_for_all_eight_data_centres() {
         let expected = [
-            (DataCentre::Us, "us", "https://accounts.zoho.com", "https://www.zohoapis.com"),
-            (DataCentre::Eu, "eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu"),
-            (DataCentre::In, "in", "https://accounts.zoho.in", "https://www.zohoapis.in"),
-            (DataCentre::Au, "au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au"),
-            (DataCentre::Jp, "jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp"),
-            (DataCentre::Ca, "ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
-            (DataCentre::Cn, "cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
-            (DataCentre::Sa, "sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa"),
+            (
+                DataCentre::Us,
+                "us",
+                "https://accounts.zoho.com",
+                "https://www.zohoapis.com",
+            ),
+            (
+                DataCentre::Eu,
+                "eu",
+                "https://accounts.zoho.eu",
+                "https://www.zohoapis.eu",
+            ),
+            (
+                DataCentre::In,
+                "in",
+                "https://accounts.zoho.in",
+                "https://www.zohoapis.in",
+            ),
+            (
+                DataCentre::Au,
+                "au",
+                "https://accounts.zoho.com.au",
+                "https://www.zohoapis.com.au",
+            ),
+            (
+                DataCentre::Jp,
+                "jp",
+                "https://accounts.zoho.jp",
+                "https://www.zohoapis.jp",
+            ),
+            (
+                DataCentre::Ca,
+                "ca",
+                "https://accounts.zohocloud.ca",
+                "https://www.zohoapis.ca",
+            ),
+            (
+                DataCentre::Cn,
+                "cn",
+                "https://accounts.zoho.com.cn",
+                "https://www.zohoapis.com.cn",
+            ),
+            (
+                DataCentre::Sa,
+                "sa",
+                "https://accounts.zoho.sa",
+                "https://www.zohoapis.sa",
+            ),
         ];
         assert_eq!(expected.len(), DataCentre::ALL.len());
         for (dc, code, accounts, api) in expected {

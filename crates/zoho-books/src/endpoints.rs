@@ -72,7 +72,11 @@ impl Endpoints {
         self.find(api_domain, |e, dc| e.api_domain(dc))
     }
 
-    fn find(&self, candidate: &str, url_of: impl Fn(&Self, DataCentre) -> Url) -> Option<DataCentre> {
+    fn find(
+        &self,
+        candidate: &str,
+        url_of: impl Fn(&Self, DataCentre) -> Url,
+    ) -> Option<DataCentre> {
         let candidate = parse_lenient(candidate)?;
         let same_origin: Vec<(DataCentre, Url)> = DataCentre::ALL
             .into_iter()
@@ -140,8 +144,14 @@ mod tests {
                 format!("{}/books/v3", dc.api_domain())
             );
         }
-        assert_eq!(e.books_base(DataCentre::Ca).as_str(), "https://www.zohoapis.ca/books/v3");
-        assert_eq!(e.accounts_url(DataCentre::Ca).as_str(), "https://accounts.zohocloud.ca/");
+        assert_eq!(
+            e.books_base(DataCentre::Ca).as_str(),
+            "https://www.zohoapis.ca/books/v3"
+        );
+        assert_eq!(
+            e.accounts_url(DataCentre::Ca).as_str(),
+            "https://accounts.zohocloud.ca/"
+        );
     }
 
     #[test]
@@ -165,7 +175,10 @@ mod tests {
     #[test]
     fn accepts_trailing_slash_case_and_percent_encoding() {
         let e = Endpoints::default();
-        assert_eq!(e.dc_for_api_domain("https://WWW.ZohoApis.EU/"), Some(DataCentre::Eu));
+        assert_eq!(
+            e.dc_for_api_domain("https://WWW.ZohoApis.EU/"),
+            Some(DataCentre::Eu)
+        );
         assert_eq!(
             e.dc_for_accounts_server("https%3A%2F%2Faccounts.zoho.eu"),
             Some(DataCentre::Eu)
@@ -197,19 +210,39 @@ mod tests {
             Some(DataCentre::Eu)
         );
         // A single overridden origin matches by origin alone.
-        assert_eq!(e.dc_for_api_domain("http://127.0.0.1:4000"), Some(DataCentre::Eu));
+        assert_eq!(
+            e.dc_for_api_domain("http://127.0.0.1:4000"),
+            Some(DataCentre::Eu)
+        );
         assert_eq!(e.dc_for_api_domain("http://127.0.0.1:4001"), None);
         // Others keep Zoho's hosts.
-        assert_eq!(e.dc_for_api_domain("https://www.zohoapis.com"), Some(DataCentre::Us));
+        assert_eq!(
+            e.dc_for_api_domain("https://www.zohoapis.com"),
+            Some(DataCentre::Us)
+        );
     }
 
     #[test]
     fn shared_origin_is_disambiguated_by_path() {
         let e = Endpoints::default()
-            .with_override(DataCentre::Eu, url("http://127.0.0.1:4000/eu"), url("http://127.0.0.1:4000/eu"))
-            .with_override(DataCentre::Ca, url("http://127.0.0.1:4000/ca"), url("http://127.0.0.1:4000/ca"));
-        assert_eq!(e.dc_for_api_domain("http://127.0.0.1:4000/ca"), Some(DataCentre::Ca));
-        assert_eq!(e.dc_for_accounts_server("http://127.0.0.1:4000/eu"), Some(DataCentre::Eu));
+            .with_override(
+                DataCentre::Eu,
+                url("http://127.0.0.1:4000/eu"),
+                url("http://127.0.0.1:4000/eu"),
+            )
+            .with_override(
+                DataCentre::Ca,
+                url("http://127.0.0.1:4000/ca"),
+                url("http://127.0.0.1:4000/ca"),
+            );
+        assert_eq!(
+            e.dc_for_api_domain("http://127.0.0.1:4000/ca"),
+            Some(DataCentre::Ca)
+        );
+        assert_eq!(
+            e.dc_for_accounts_server("http://127.0.0.1:4000/eu"),
+            Some(DataCentre::Eu)
+        );
         assert_eq!(e.dc_for_api_domain("http://127.0.0.1:4000/"), None);
     }
 }

@@ -26,7 +26,9 @@ impl Captured {
 
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let url = Url::parse(&format!("http://x{}", self.target)).expect("request target");
-        url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 }
 
@@ -37,7 +39,9 @@ pub(crate) async fn serve_once(
     extra_headers: &[(&str, &str)],
     body: &str,
 ) -> (Url, JoinHandle<Captured>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     let mut response = format!(
         "HTTP/1.1 {status} Test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -93,7 +97,9 @@ pub(crate) async fn serve_once(
 
 /// A URL on loopback where nothing listens, for transport-failure tests.
 pub(crate) async fn closed_port() -> Url {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     drop(listener);
     Url::parse(&format!("http://{addr}")).expect("loopback url")

@@ -33,7 +33,10 @@ mod tests {
     #[test]
     fn appends_to_root_and_to_prefixed_bases() {
         let root = Url::parse("https://www.zohoapis.eu").unwrap();
-        assert_eq!(append_path(&root, "books/v3").as_str(), "https://www.zohoapis.eu/books/v3");
+        assert_eq!(
+            append_path(&root, "books/v3").as_str(),
+            "https://www.zohoapis.eu/books/v3"
+        );
         let prefixed = Url::parse("http://127.0.0.1:9000/zoho/eu/").unwrap();
         assert_eq!(
             append_path(&prefixed, "/oauth/v2/token").as_str(),

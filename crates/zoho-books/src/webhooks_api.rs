@@ -113,7 +113,10 @@ impl BooksClient {
         &self,
         token: &SecretString,
     ) -> Result<Option<Vec<Webhook>>, BooksError> {
-        match self.call(Method::GET, "settings/webhooks", &[], token, None).await {
+        match self
+            .call(Method::GET, "settings/webhooks", &[], token, None)
+            .await
+        {
             Ok(envelope) => Ok(envelope
                 .get("webhooks")
                 .and_then(Value::as_array)
@@ -177,9 +180,16 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(spec("invoice", "ml-connector invoices", "abcDEF123456").validate().is_ok());
-        assert!(spec("estimate", "x", "abcDEF123456").validate().unwrap_err().contains("invoice, bill"));
-        assert!(spec("bill", &"n".repeat(51), "abcDEF123456").validate().is_err());
+        assert!(spec("invoice", "ml-connector invoices", "abcDEF123456")
+            .validate()
+            .is_ok());
+        assert!(spec("estimate", "x", "abcDEF123456")
+            .validate()
+            .unwrap_err()
+            .contains("invoice, bill"));
+        assert!(spec("bill", &"n".repeat(51), "abcDEF123456")
+            .validate()
+            .is_err());
         assert!(spec("bill", "", "abcDEF123456").validate().is_err());
         assert!(spec("bill", "x", "short").validate().is_err());
         assert!(spec("bill", "x", &"a".repeat(51)).validate().is_err());
@@ -193,13 +203,22 @@ mod tests {
     #[test]
     fn debug_hides_secret_and_url() {
         let d = format!("{:?}", spec("bill", "x", "TopSecret123456"));
-        assert!(!d.contains("TopSecret123456") && !d.contains("hooks/zoho-books/abc"), "{d}");
+        assert!(
+            !d.contains("TopSecret123456") && !d.contains("hooks/zoho-books/abc"),
+            "{d}"
+        );
     }
 
     #[test]
     fn webhook_rows() {
-        let w = Webhook::from_json(&json!({"webhook_id": 4600000012345u64, "webhook_name": "a", "entity": "bill"})).unwrap();
-        assert_eq!((w.webhook_id.as_str(), w.name.as_deref()), ("4600000012345", Some("a")));
+        let w = Webhook::from_json(
+            &json!({"webhook_id": 4600000012345u64, "webhook_name": "a", "entity": "bill"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (w.webhook_id.as_str(), w.name.as_deref()),
+            ("4600000012345", Some("a"))
+        );
         assert!(Webhook::from_json(&json!({"name": "a"})).is_none());
     }
 }

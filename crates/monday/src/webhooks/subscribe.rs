@@ -24,7 +24,7 @@ impl MondayClient {
     /// Subscribe `url` to `event` on a board; returns the webhook id. monday
     /// first sends a challenge to `url`, which must already answer it.
     /// `config` is e.g. `{"columnId":"status"}` for `change_specific_column_value`.
-    #[tracing::instrument(skip(self, url, config), err(Display))]
+    #[tracing::instrument(skip(self, url, config), err(level = "debug", Display))]
     pub async fn create_webhook(
         &self,
         board_id: &str,
@@ -49,7 +49,7 @@ impl MondayClient {
     }
 
     /// The webhooks registered on a board.
-    #[tracing::instrument(skip(self), err(Display))]
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn webhooks(&self, board_id: &str) -> Result<Vec<WebhookInfo>, MondayError> {
         let data = self
             .execute(queries::WEBHOOKS, json!({ "board": board_id }), None)

@@ -19,15 +19,27 @@ fn dec(s: &str) -> Decimal {
 fn each_value_encodes_as_documented() {
     let cases: Vec<(ColumnValue, Value)> = vec![
         (ColumnValue::Text("INV-1".into()), json!("INV-1")),
-        (ColumnValue::LongText("a\nb".into()), json!({"text": "a\nb"})),
+        (
+            ColumnValue::LongText("a\nb".into()),
+            json!({"text": "a\nb"}),
+        ),
         (ColumnValue::Number(dec("1250.50")), json!("1250.50")),
         (ColumnValue::Number(dec("-3")), json!("-3")),
-        (ColumnValue::Date(date("2026-11-20")), json!({"date": "2026-11-20"})),
         (
-            ColumnValue::DateTime(date("2026-06-15"), NaiveTime::from_hms_opt(9, 0, 0).expect("time")),
+            ColumnValue::Date(date("2026-11-20")),
+            json!({"date": "2026-11-20"}),
+        ),
+        (
+            ColumnValue::DateTime(
+                date("2026-06-15"),
+                NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+            ),
             json!({"date": "2026-06-15", "time": "09:00:00"}),
         ),
-        (ColumnValue::StatusLabel("Sent".into()), json!({"label": "Sent"})),
+        (
+            ColumnValue::StatusLabel("Sent".into()),
+            json!({"label": "Sent"}),
+        ),
         (ColumnValue::StatusIndex(7), json!({"index": 7})),
         (
             ColumnValue::DropdownLabels(vec!["A".into(), "B".into()]),
@@ -35,29 +47,47 @@ fn each_value_encodes_as_documented() {
         ),
         (ColumnValue::DropdownIds(vec![1, 2]), json!({"ids": [1, 2]})),
         (
-            ColumnValue::Email { email: "ap@acme.test".into(), text: "Acme AP".into() },
+            ColumnValue::Email {
+                email: "ap@acme.test".into(),
+                text: "Acme AP".into(),
+            },
             json!({"email": "ap@acme.test", "text": "Acme AP"}),
         ),
         (
-            ColumnValue::Link { url: "https://books.zoho.com/x".into(), text: "Open in Zoho".into() },
+            ColumnValue::Link {
+                url: "https://books.zoho.com/x".into(),
+                text: "Open in Zoho".into(),
+            },
             json!({"url": "https://books.zoho.com/x", "text": "Open in Zoho"}),
         ),
         (
-            ColumnValue::Phone { phone: "+12025550169".into(), country: "us".into() },
+            ColumnValue::Phone {
+                phone: "+12025550169".into(),
+                country: "us".into(),
+            },
             json!({"phone": "+12025550169", "countryShortName": "US"}),
         ),
         (
-            ColumnValue::Country { code: "US".into(), name: "United States".into() },
+            ColumnValue::Country {
+                code: "US".into(),
+                name: "United States".into(),
+            },
             json!({"countryCode": "US", "countryName": "United States"}),
         ),
         (
-            ColumnValue::Timeline { from: date("2026-03-01"), to: date("2026-03-15") },
+            ColumnValue::Timeline {
+                from: date("2026-03-01"),
+                to: date("2026-03-15"),
+            },
             json!({"from": "2026-03-01", "to": "2026-03-15"}),
         ),
         (ColumnValue::Checkbox(true), json!({"checked": "true"})),
         (ColumnValue::Checkbox(false), Value::Null),
         (
-            ColumnValue::People(vec![(48202303, PersonKind::Person), (51166, PersonKind::Team)]),
+            ColumnValue::People(vec![
+                (48202303, PersonKind::Person),
+                (51166, PersonKind::Team),
+            ]),
             json!({"personsAndTeams": [{"id": 48202303, "kind": "person"}, {"id": 51166, "kind": "team"}]}),
         ),
         (

@@ -23,9 +23,13 @@ fn schema() -> &'static Valid<Schema> {
     })
 }
 
-/// One entry of a response's `errors[]`, in monday's 2025-04+ shape.
+/// One entry of a response's `errors[]`, in monday's 2025-04+ shape (boxed: errors travel in
+/// `Result`s everywhere and should stay small).
 #[derive(Debug, Clone)]
-pub(crate) struct GqlError {
+pub(crate) struct GqlError(Box<ErrorData>);
+
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorData {
     pub message: String,
     pub code: String,
     pub locations: Vec<(usize, usize)>,
@@ -37,9 +41,22 @@ pub(crate) struct GqlError {
     pub extra: Map<String, Value>,
 }
 
+impl std::ops::Deref for GqlError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for GqlError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
 impl GqlError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        GqlError {
+        GqlError(Box::new(ErrorData {
             message: message.into(),
             code: code.to_string(),
             locations: Vec::new(),
@@ -47,7 +64,7 @@ impl GqlError {
             status_code: Some(200),
             error_data: Some(json!({})),
             extra: Map::new(),
-        }
+        }))
     }
 
     pub fn with_data(mut self, data: Value) -> Self {
@@ -283,10 +300,11 @@ impl<'a> Exec<'a> {
                         None => out.push((key, vec![field])),
                     }
                 }
-                Selection::InlineFragment(frag) if self.included(&frag.directives) => {
-                    if frag.type_condition.as_ref().map_or(true, |c| applies(c, type_name)) {
-                        self.collect_into(&frag.selection_set, type_name, out);
-                    }
+                Selection::InlineFragment(frag)
+                    if self.included(&frag.directives)
+                        && frag.type_condition.as_ref().is_none_or(|c| applies(c, type_name)) =>
+                {
+                    self.collect_into(&frag.selection_set, type_name, out);
                 }
                 Selection::FragmentSpread(spread) if self.included(&spread.directives) => {
                     if let Some(frag) = self.doc.fragments.get(&spread.fragment_name) {

@@ -103,9 +103,10 @@ impl Limits {
         budget
     }
 
+    /// Whole seconds until the token's window resets (monday announces integer waits).
     fn reset_in(&mut self, token: &str, now: Instant) -> Duration {
         let start = self.budget(token, now).window_start;
-        WINDOW.saturating_sub(now.duration_since(start))
+        ceil_secs(WINDOW.saturating_sub(now.duration_since(start)))
     }
 
     /// Counts a request against the minute limit.
@@ -169,7 +170,7 @@ impl Limits {
     pub fn take_fault(&mut self, now: DateTime<Utc>) -> Option<Rejection> {
         if self.faults.daily_limit_exceeded {
             let midnight = (now.date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 0)?.and_utc();
-            let wait = (midnight - now).to_std().unwrap_or_default();
+            let wait = ceil_secs((midnight - now).to_std().unwrap_or_default());
             return Some(rate_rejection("DAILY_LIMIT_EXCEEDED", "Daily limit exceeded", wait));
         }
         if self.faults.storm_429 > 0 {
@@ -254,6 +255,10 @@ fn rate_rejection(code: &str, message: &str, wait: Duration) -> Rejection {
 fn error_without_data(mut r: Rejection) -> Rejection {
     r.error.error_data = None;
     r
+}
+
+fn ceil_secs(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0))
 }
 
 /// Seconds as a JSON number: whole seconds as an integer, otherwise fractional.

@@ -221,8 +221,8 @@ fn query_field(reader: &Reader, name: &str, args: &Args) -> Result<Resolved, Gql
             let boards = account
                 .boards
                 .values()
-                .filter(|b| ids.as_ref().map_or(true, |ids| ids.contains(&b.id)))
-                .filter(|b| kind.map_or(true, |k| b.kind == k))
+                .filter(|b| ids.as_ref().is_none_or(|ids| ids.contains(&b.id)))
+                .filter(|b| kind.is_none_or(|k| b.kind == k))
                 .skip((page - 1) * limit)
                 .take(limit)
                 .map(|b| Obj::Board(b.id));
@@ -309,8 +309,8 @@ fn board_field(account: &Account, id: u64, name: &str, args: &Args) -> Result<Re
             let cols = board
                 .columns
                 .iter()
-                .filter(|c| ids.as_ref().map_or(true, |ids| ids.contains(&c.id)))
-                .filter(|c| types.as_ref().map_or(true, |t| t.contains(&c.kind)))
+                .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+                .filter(|c| types.as_ref().is_none_or(|t| t.contains(&c.kind)))
                 .map(|c| Obj::Column { board: id, column: c.id.clone() });
             Resolved::objs(cols)
         }
@@ -322,7 +322,7 @@ fn board_field(account: &Account, id: u64, name: &str, args: &Args) -> Result<Re
             let groups = board
                 .groups
                 .iter()
-                .filter(|g| ids.as_ref().map_or(true, |ids| ids.contains(&g.id)))
+                .filter(|g| ids.as_ref().is_none_or(|ids| ids.contains(&g.id)))
                 .map(|g| Obj::Group { board: id, group: g.id.clone() });
             Resolved::objs(groups)
         }
@@ -364,8 +364,8 @@ fn item_field(account: &Account, item: &Item, name: &str, args: &Args) -> Result
                 .columns
                 .iter()
                 .filter(|c| c.kind != "name")
-                .filter(|c| ids.as_ref().map_or(true, |ids| ids.contains(&c.id)))
-                .filter(|c| types.as_ref().map_or(true, |t| t.contains(&c.kind)))
+                .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+                .filter(|c| types.as_ref().is_none_or(|t| t.contains(&c.kind)))
                 .map(|c| Obj::ColumnValue { item: item.id, column: c.id.clone() });
             Resolved::objs(values)
         }

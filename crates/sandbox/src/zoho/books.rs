@@ -66,7 +66,12 @@ async fn organizations(AxumState(state): St, Extension(ctx): Ctx) -> Response {
     success("organizations", Value::Array(orgs))
 }
 
-async fn list_documents(kind: DocumentKind, AxumState(state): St, Extension(ctx): Ctx, Query(q): Params) -> Response {
+async fn list_documents(
+    kind: DocumentKind,
+    AxumState(state): St,
+    Extension(ctx): Ctx,
+    Query(q): Params,
+) -> Response {
     let rows: Vec<Value> = {
         let mut inner = state.lock();
         let Some(org) = inner.orgs.get_mut(ctx.org()) else {
@@ -79,7 +84,13 @@ async fn list_documents(kind: DocumentKind, AxumState(state): St, Extension(ctx)
             .map(|doc| kind.list_row(doc))
             .collect()
     };
-    list_response(kind.plural_key(), rows, &q, kind.id_field(), report_name(kind))
+    list_response(
+        kind.plural_key(),
+        rows,
+        &q,
+        kind.id_field(),
+        report_name(kind),
+    )
 }
 
 fn report_name(kind: DocumentKind) -> &'static str {
@@ -95,21 +106,30 @@ fn report_name(kind: DocumentKind) -> &'static str {
 /// found (reference §4), not "modified since" as the OAS claims.
 fn matches_filters(doc: &Value, q: &HashMap<String, String>) -> bool {
     let field_is = |field: &str, want: &str| doc.get(field).and_then(Value::as_str) == Some(want);
-    let status_filter = q.get("filter_by").and_then(|f| f.strip_prefix("Status.")).and_then(|s| {
-        let snake = match s {
-            "All" => return None,
-            "PartiallyPaid" => "partially_paid".to_owned(),
-            other => other.to_ascii_lowercase(),
-        };
-        Some(snake)
-    });
+    let status_filter = q
+        .get("filter_by")
+        .and_then(|f| f.strip_prefix("Status."))
+        .and_then(|s| {
+            let snake = match s {
+                "All" => return None,
+                "PartiallyPaid" => "partially_paid".to_owned(),
+                other => other.to_ascii_lowercase(),
+            };
+            Some(snake)
+        });
     q.get("status").is_none_or(|s| field_is("status", s))
-        && status_filter.as_deref().is_none_or(|s| field_is("status", s))
-        && q.get("customer_id").is_none_or(|s| field_is("customer_id", s))
+        && status_filter
+            .as_deref()
+            .is_none_or(|s| field_is("status", s))
+        && q.get("customer_id")
+            .is_none_or(|s| field_is("customer_id", s))
         && q.get("vendor_id").is_none_or(|s| field_is("vendor_id", s))
         && q.get("last_modified_time").is_none_or(|s| {
             let want = parse_time(s);
-            let have = doc.get("last_modified_time").and_then(Value::as_str).and_then(parse_time);
+            let have = doc
+                .get("last_modified_time")
+                .and_then(Value::as_str)
+                .and_then(parse_time);
             want.is_some() && want == have
         })
 }
@@ -124,17 +144,22 @@ pub fn list_response(
     id_field: &str,
     report_name: &str,
 ) -> Response {
-    let number = |name: &str, default: usize| -> Result<usize, Response> {
+    // A positive number, the default when absent, or the parameter's name when invalid.
+    let number = |name: &'static str, default: usize| -> Result<usize, &'static str> {
         match q.get(name).map(|v| v.trim()) {
             None | Some("") => Ok(default),
-            Some(v) => v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                error(StatusCode::BAD_REQUEST, 2, format!("Invalid value passed for {name}"))
-            }),
+            Some(v) => v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or(name),
         }
     };
     let (page, per_page) = match (number("page", 1), number("per_page", 200)) {
         (Ok(page), Ok(per_page)) => (page, per_page.min(200)),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(name), _) | (_, Err(name)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                2,
+                format!("Invalid value passed for {name}"),
+            )
+        }
     };
     let sort_column = q
         .get("sort_column")
@@ -145,7 +170,13 @@ pub fn list_response(
         None => true,
         Some(o) if o == "D" || o == "DESC" => true,
         Some(o) if o == "A" || o == "ASC" => false,
-        Some(_) => return error(StatusCode::BAD_REQUEST, 2, "Invalid value passed for sort_order"),
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                2,
+                "Invalid value passed for sort_order",
+            )
+        }
     };
     rows.sort_by(|a, b| {
         let ord = compare_field(a.get(&sort_column), b.get(&sort_column))
@@ -260,10 +291,18 @@ async fn add_comment(
     body: Bytes,
 ) -> Response {
     let description = json_body(&body)
-        .and_then(|b| b.get("description").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|b| {
+            b.get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .filter(|d| !d.trim().is_empty());
     let Some(description) = description else {
-        return error(StatusCode::BAD_REQUEST, 2, "Invalid value passed for description");
+        return error(
+            StatusCode::BAD_REQUEST,
+            2,
+            "Invalid value passed for description",
+        );
     };
     let mut inner = state.lock();
     let comment_id = inner.next_id();
@@ -286,7 +325,10 @@ async fn add_comment(
         "date_description": "few seconds ago",
         "time": now.format("%I:%M %p").to_string(),
     });
-    org.comments.entry((kind, id)).or_default().push(comment.clone());
+    org.comments
+        .entry((kind, id))
+        .or_default()
+        .push(comment.clone());
     org.stats.comments_added += 1;
     reply(
         StatusCode::CREATED,

@@ -94,7 +94,7 @@ struct Admitted {
 }
 
 /// A refused call: the organization it counts against (if known) and the answer.
-struct Refused(Option<String>, Response);
+struct Refused(Option<String>, Box<Response>);
 
 fn access_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -103,14 +103,19 @@ fn access_token(headers: &HeaderMap) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
-pub async fn gate(AxumState(state): AxumState<Arc<State>>, mut req: Request, next: Next) -> Response {
+pub async fn gate(
+    AxumState(state): AxumState<Arc<State>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     let Some(dc) = path.split('/').nth(2).and_then(normalize_dc) else {
         return error(StatusCode::NOT_FOUND, 5, "Invalid URL Passed");
     };
-    let query: HashMap<String, String> = url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
     let org_param = query
         .get("organization_id")
         .map(|s| s.trim().to_owned())
@@ -133,7 +138,10 @@ pub async fn gate(AxumState(state): AxumState<Arc<State>>, mut req: Request, nex
     };
     let admitted = match outcome {
         Ok(admitted) => admitted,
-        Err(Refused(org, response)) => return record(&state, org.as_deref(), response),
+        Err(Refused(org, response)) => {
+            tracing::debug!(%path, org = ?org, status = %response.status(), "Zoho sandbox refused a call");
+            return record(&state, org.as_deref(), *response);
+        }
     };
     let org_id = admitted.ctx.org_id.clone();
     let slot = org_id.clone().map(|org| InFlight::new(state.clone(), org));
@@ -158,14 +166,17 @@ fn admit(
     now: Instant,
     today: NaiveDate,
 ) -> Result<Admitted, Refused> {
-    let known_org = org_param.filter(|id| inner.orgs.contains_key(*id)).map(str::to_owned);
-    let refuse = |response: Response| Refused(known_org.clone(), response);
+    let known_org = org_param
+        .filter(|id| inner.orgs.contains_key(*id))
+        .map(str::to_owned);
+    let refuse = |response: Response| Refused(known_org.clone(), Box::new(response));
     if let Some(org) = known_org.as_ref().and_then(|id| inner.orgs.get_mut(id)) {
         // Every call naming a known organization counts, whatever its outcome.
         org.stats.api_requests += 1;
         if let Some(fault) = org.faults.front_mut() {
             fault.remaining = fault.remaining.saturating_sub(1);
-            let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let response = error(status, fault.code, fault.message.clone());
             if fault.remaining == 0 {
                 org.faults.pop_front();
@@ -178,7 +189,11 @@ fn admit(
     };
     let Some(org_id) = org_param else {
         if lists_orgs {
-            let ctx = ApiContext { dc: dc.to_owned(), org_id: None, granted_orgs };
+            let ctx = ApiContext {
+                dc: dc.to_owned(),
+                org_id: None,
+                granted_orgs,
+            };
             return Ok(Admitted { ctx, headers: None });
         }
         return Err(refuse(invalid_org()));
@@ -191,17 +206,30 @@ fn admit(
         // An organization is only served by its own data centre's API domain.
         return Err(refuse(invalid_token()));
     }
+    // The user behind the token does not belong to this organization: to them it is an
+    // invalid organization_id, as an unknown one is.
     if !granted_orgs.iter().any(|g| g == org_id) {
         return Err(refuse(invalid_org()));
     }
     match org.limiter.admit(&config, now, today) {
         Ok((headers, in_flight)) => {
             org.stats.max_concurrent_seen = org.stats.max_concurrent_seen.max(in_flight);
-            let ctx = ApiContext { dc: dc.to_owned(), org_id: Some(org_id.to_owned()), granted_orgs };
-            Ok(Admitted { ctx, headers: Some(headers) })
+            let ctx = ApiContext {
+                dc: dc.to_owned(),
+                org_id: Some(org_id.to_owned()),
+                granted_orgs,
+            };
+            Ok(Admitted {
+                ctx,
+                headers: Some(headers),
+            })
         }
         Err(rejection) => {
-            let mut response = error(StatusCode::TOO_MANY_REQUESTS, rejection.code, rejection.message);
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                rejection.code,
+                rejection.message,
+            );
             add_rate_headers(response.headers_mut(), rejection.headers);
             Err(refuse(response))
         }

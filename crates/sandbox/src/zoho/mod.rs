@@ -10,6 +10,7 @@
 //! a `/`. Tokens and organizations are local to their data centre.
 
 mod books;
+mod config;
 mod gate;
 mod limits;
 mod oauth;
@@ -25,7 +26,6 @@ mod tests;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::middleware::from_fn_with_state;
@@ -36,71 +36,14 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use config::{ZohoSandboxConfig, ZohoStats};
 pub use payments::PaymentKind;
 pub use state::DocumentKind;
-pub use webhooks::{signature as webhook_signature, signing_string as webhook_signing_string, SIGNATURE_HEADER};
+pub use webhooks::{
+    signature as webhook_signature, signing_string as webhook_signing_string, SIGNATURE_HEADER,
+};
 
 use state::{bump_modified, format_time, home_currency, normalize_dc, Client, Org, State};
-
-/// Behaviour of the simulated Zoho; every limit is per organization unless said otherwise.
-#[derive(Clone, Debug)]
-pub struct ZohoSandboxConfig {
-    /// Calls admitted per `window` (Zoho: 100 per minute); beyond → HTTP 429 code 44.
-    pub requests_per_window: u32,
-    /// The sliding window of `requests_per_window` (Zoho: 60 s); tests shrink it.
-    pub window: Duration,
-    /// Calls in flight at once (Zoho: 10 on paid plans, 5 on Free); beyond → HTTP 429 code 1070.
-    pub concurrent_limit: u32,
-    /// Calls admitted per UTC day (Zoho: 1000–10000 by plan); beyond → HTTP 429 code 45.
-    /// `None` means unlimited.
-    pub daily_limit: Option<u32>,
-    /// Token-endpoint calls per client per `token_window` (Zoho: 10 per 10 minutes); beyond →
-    /// HTTP 200 `{"error":"Access Denied",…}`.
-    pub token_requests_per_window: u32,
-    pub token_window: Duration,
-    /// Lifetime of an access token (Zoho: 3600 s).
-    pub access_token_ttl: Duration,
-    /// Added to every token and API call (while an API call holds its concurrency slot).
-    pub latency: Duration,
-}
-
-impl Default for ZohoSandboxConfig {
-    fn default() -> Self {
-        Self {
-            requests_per_window: 100,
-            window: Duration::from_secs(60),
-            concurrent_limit: 10,
-            daily_limit: None,
-            token_requests_per_window: 10,
-            token_window: Duration::from_secs(600),
-            access_token_ttl: Duration::from_secs(3600),
-            latency: Duration::ZERO,
-        }
-    }
-}
-
-/// Counters for one organization.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ZohoStats {
-    /// Every Books API call naming this organization, refused ones included.
-    pub api_requests: u64,
-    /// Calls answered with HTTP 429 (codes 44, 45, 1070 and injected 429s).
-    pub rate_limited_429: u64,
-    /// Answers by body `code` (0 = success).
-    pub per_code: BTreeMap<i64, u64>,
-    /// The most calls that were in flight at once.
-    pub max_concurrent_seen: u32,
-    /// `GET /{invoices|bills|purchaseorders}/{id}` calls that reached the handler.
-    pub detail_gets: u64,
-    /// `GET /{invoices|bills|purchaseorders}` calls (one per page) that reached the handler.
-    pub list_calls: u64,
-    /// `GET /customerpayments` and `GET /vendorpayments` calls.
-    pub payment_list_calls: u64,
-    /// `GET /customerpayments/{id}` and `GET /vendorpayments/{id}` calls.
-    pub payment_detail_gets: u64,
-    /// Comments added through the API.
-    pub comments_added: u64,
-}
 
 /// A running simulated Zoho on `127.0.0.1:{port}`; the server stops when this is dropped.
 pub struct ZohoSandbox {
@@ -120,7 +63,9 @@ fn router(state: Arc<State>) -> Router {
         .merge(payments::routes())
         .merge(webhooks::routes())
         .route_layer(from_fn_with_state(state.clone(), gate::gate));
-    api.merge(oauth::routes()).merge(pages::routes()).with_state(state)
+    api.merge(oauth::routes())
+        .merge(pages::routes())
+        .with_state(state)
 }
 
 fn kind_or_panic(kind: &str) -> DocumentKind {
@@ -135,8 +80,11 @@ impl ZohoSandbox {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .context("binding the Zoho sandbox to 127.0.0.1:0")?;
-        let addr = listener.local_addr().context("reading the Zoho sandbox's address")?;
-        let base_url = Url::parse(&format!("http://{addr}/")).context("building the Zoho sandbox URL")?;
+        let addr = listener
+            .local_addr()
+            .context("reading the Zoho sandbox's address")?;
+        let base_url =
+            Url::parse(&format!("http://{addr}/")).context("building the Zoho sandbox URL")?;
         let state = Arc::new(State::new(base_url, config));
         let app = router(state.clone());
         let server = tokio::spawn(async move {
@@ -145,7 +93,11 @@ impl ZohoSandbox {
             }
         });
         tracing::debug!(%addr, "Zoho sandbox listening");
-        Ok(ZohoSandbox { state, addr, server })
+        Ok(ZohoSandbox {
+            state,
+            addr,
+            server,
+        })
     }
 
     /// `http://127.0.0.1:{port}/`.
@@ -171,7 +123,10 @@ impl ZohoSandbox {
     pub fn add_client(&self, client_id: &str, client_secret: &str) {
         self.state.lock().clients.insert(
             client_id.to_owned(),
-            Client { secret: client_secret.to_owned(), secret_per_dc: HashMap::new() },
+            Client {
+                secret: client_secret.to_owned(),
+                secret_per_dc: HashMap::new(),
+            },
         );
     }
 
@@ -179,7 +134,9 @@ impl ZohoSandbox {
     /// multi-DC clients); the token endpoint of that DC then wants this one.
     pub fn set_client_secret_for_dc(&self, client_id: &str, dc: &str, client_secret: &str) {
         if let Some(client) = self.state.lock().clients.get_mut(client_id) {
-            client.secret_per_dc.insert(dc.to_ascii_lowercase(), client_secret.to_owned());
+            client
+                .secret_per_dc
+                .insert(dc.to_ascii_lowercase(), client_secret.to_owned());
         }
     }
 
@@ -188,7 +145,8 @@ impl ZohoSandbox {
     /// # Panics
     /// When `dc` is not one of the eight documented data centres.
     pub fn add_organization(&self, org_id: &str, name: &str, dc: &str, plan: &str) {
-        let dc = normalize_dc(dc).unwrap_or_else(|| panic!("Zoho sandbox: unknown data centre {dc:?}"));
+        let dc =
+            normalize_dc(dc).unwrap_or_else(|| panic!("Zoho sandbox: unknown data centre {dc:?}"));
         let mut inner = self.state.lock();
         if !inner.org_order.iter().any(|id| id == org_id) {
             inner.org_order.push(org_id.to_owned());
@@ -219,7 +177,10 @@ impl ZohoSandbox {
     /// `invalid_code`); with no known organization, any DC may refresh it.
     pub fn issue_refresh_token(&self, client_id: &str, org_ids: &[&str]) -> String {
         let mut inner = self.state.lock();
-        let dc = org_ids.first().and_then(|id| inner.orgs.get(*id)).map(|o| o.dc.clone());
+        let dc = org_ids
+            .first()
+            .and_then(|id| inner.orgs.get(*id))
+            .map(|o| o.dc.clone());
         let orgs = org_ids.iter().map(|s| (*s).to_owned()).collect();
         oauth::insert_refresh_token(&mut inner, client_id, orgs, dc)
     }
@@ -252,7 +213,10 @@ impl ZohoSandbox {
     /// On an unknown kind or organization, or when `doc` is not a JSON object.
     pub fn put_document(&self, org_id: &str, kind: &str, mut doc: Value) {
         let kind = kind_or_panic(kind);
-        assert!(doc.is_object(), "Zoho sandbox: a document must be a JSON object");
+        assert!(
+            doc.is_object(),
+            "Zoho sandbox: a document must be a JSON object"
+        );
         let mut inner = self.state.lock();
         let now = format_time(Utc::now());
         for field in ["created_time", "last_modified_time"] {
@@ -271,19 +235,35 @@ impl ZohoSandbox {
 
     pub fn document(&self, org_id: &str, kind: &str, id: &str) -> Option<Value> {
         let kind = kind_or_panic(kind);
-        self.state.lock().orgs.get(org_id)?.docs(kind).get(id).cloned()
+        self.state
+            .lock()
+            .orgs
+            .get(org_id)?
+            .docs(kind)
+            .get(id)
+            .cloned()
     }
 
     /// Every stored document of a kind, ordered by id.
     pub fn documents(&self, org_id: &str, kind: &str) -> Vec<Value> {
         let kind = kind_or_panic(kind);
         let inner = self.state.lock();
-        inner.orgs.get(org_id).map(|o| o.docs(kind).values().cloned().collect()).unwrap_or_default()
+        inner
+            .orgs
+            .get(org_id)
+            .map(|o| o.docs(kind).values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Merges `patch`'s top-level fields into a document and bumps its `last_modified_time` to
     /// at least one second past the previous value; returns the new document.
-    pub fn modify_document(&self, org_id: &str, kind: &str, id: &str, patch: Value) -> Option<Value> {
+    pub fn modify_document(
+        &self,
+        org_id: &str,
+        kind: &str,
+        id: &str,
+        patch: Value,
+    ) -> Option<Value> {
         let kind = kind_or_panic(kind);
         let mut inner = self.state.lock();
         let doc = inner.orgs.get_mut(org_id)?.docs_mut(kind).get_mut(id)?;
@@ -304,7 +284,14 @@ impl ZohoSandbox {
 
     /// Generates documents (2–6 line items each, several customers, vendors, currencies and
     /// statuses), deterministic from `seed` and dated relative to now.
-    pub fn seed(&self, org_id: &str, invoices: usize, bills: usize, purchase_orders: usize, seed: u64) {
+    pub fn seed(
+        &self,
+        org_id: &str,
+        invoices: usize,
+        bills: usize,
+        purchase_orders: usize,
+        seed: u64,
+    ) {
         self.seed_at(org_id, invoices, bills, purchase_orders, seed, Utc::now());
     }
 
@@ -319,7 +306,14 @@ impl ZohoSandbox {
         anchor: DateTime<Utc>,
     ) {
         let counts = (invoices, bills, purchase_orders);
-        seed::seed(&mut self.state.lock(), &self.state.base_url, org_id, counts, seed, anchor);
+        seed::seed(
+            &mut self.state.lock(),
+            &self.state.base_url,
+            org_id,
+            counts,
+            seed,
+            anchor,
+        );
     }
 
     /// Records a customer payment against an invoice (balance, `payment_made`, status `paid` or
@@ -327,33 +321,66 @@ impl ZohoSandbox {
     ///
     /// # Panics
     /// When the organization or invoice does not exist.
-    pub fn record_customer_payment(&self, org_id: &str, invoice_id: &str, amount: Decimal) -> Value {
-        payments::record_payment(&mut self.state.lock(), org_id, PaymentKind::Customer, invoice_id, amount)
+    pub fn record_customer_payment(
+        &self,
+        org_id: &str,
+        invoice_id: &str,
+        amount: Decimal,
+    ) -> Value {
+        payments::record_payment(
+            &mut self.state.lock(),
+            org_id,
+            PaymentKind::Customer,
+            invoice_id,
+            amount,
+        )
     }
 
     /// Records a vendor payment against a bill; see [`Self::record_customer_payment`].
     pub fn record_vendor_payment(&self, org_id: &str, bill_id: &str, amount: Decimal) -> Value {
-        payments::record_payment(&mut self.state.lock(), org_id, PaymentKind::Vendor, bill_id, amount)
+        payments::record_payment(
+            &mut self.state.lock(),
+            org_id,
+            PaymentKind::Vendor,
+            bill_id,
+            amount,
+        )
     }
 
     /// Comment descriptions added through the API to one document, oldest first.
     pub fn comments(&self, org_id: &str, kind: &str, id: &str) -> Vec<String> {
         let kind = kind_or_panic(kind);
         let inner = self.state.lock();
-        let Some(list) = inner.orgs.get(org_id).and_then(|o| o.comments.get(&(kind, id.to_owned()))) else {
+        let Some(list) = inner
+            .orgs
+            .get(org_id)
+            .and_then(|o| o.comments.get(&(kind, id.to_owned())))
+        else {
             return Vec::new();
         };
-        list.iter().filter_map(|c| c["description"].as_str().map(str::to_owned)).collect()
+        list.iter()
+            .filter_map(|c| c["description"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// Webhooks registered through `POST /settings/webhooks`, secrets included.
     pub fn registered_webhooks(&self, org_id: &str) -> Vec<Value> {
-        self.state.lock().orgs.get(org_id).map(|o| o.webhooks.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .orgs
+            .get(org_id)
+            .map(|o| o.webhooks.clone())
+            .unwrap_or_default()
     }
 
     /// POSTs `body` to `url` as JSON, signed with `secret` when given (see [`webhook_signature`]);
     /// returns the receiver's HTTP status.
-    pub async fn send_webhook(&self, url: &str, secret: Option<&str>, body: &Value) -> anyhow::Result<u16> {
+    pub async fn send_webhook(
+        &self,
+        url: &str,
+        secret: Option<&str>,
+        body: &Value,
+    ) -> anyhow::Result<u16> {
         webhooks::deliver(webhooks::Delivery {
             method: "POST".to_owned(),
             url: url.to_owned(),
@@ -368,7 +395,12 @@ impl ZohoSandbox {
     /// workflow would: registered method, headers, query parameters, secret and `raw_data`
     /// template (Default Payload when there is none). `kind` as in [`Self::webhook_body`].
     /// Returns each receiver's status.
-    pub async fn fire_webhooks(&self, org_id: &str, kind: &str, id: &str) -> anyhow::Result<Vec<u16>> {
+    pub async fn fire_webhooks(
+        &self,
+        org_id: &str,
+        kind: &str,
+        id: &str,
+    ) -> anyhow::Result<Vec<u16>> {
         let deliveries = webhooks::deliveries_for(&self.state.lock(), org_id, kind, id);
         let mut statuses = Vec::new();
         for delivery in deliveries {
@@ -386,18 +418,31 @@ impl ZohoSandbox {
     /// Stored customer payments of an organization.
     pub fn customer_payments(&self, org_id: &str) -> Vec<Value> {
         let inner = self.state.lock();
-        inner.orgs.get(org_id).map(|o| o.customer_payments.values().cloned().collect()).unwrap_or_default()
+        inner
+            .orgs
+            .get(org_id)
+            .map(|o| o.customer_payments.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Stored vendor payments of an organization.
     pub fn vendor_payments(&self, org_id: &str) -> Vec<Value> {
         let inner = self.state.lock();
-        inner.orgs.get(org_id).map(|o| o.vendor_payments.values().cloned().collect()).unwrap_or_default()
+        inner
+            .orgs
+            .get(org_id)
+            .map(|o| o.vendor_payments.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Counters of an organization (all zero for an unknown one).
     pub fn stats(&self, org_id: &str) -> ZohoStats {
-        self.state.lock().orgs.get(org_id).map(|o| o.stats.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .orgs
+            .get(org_id)
+            .map(|o| o.stats.clone())
+            .unwrap_or_default()
     }
 
     /// Zeroes an organization's counters.
@@ -430,14 +475,23 @@ impl ZohoSandbox {
     /// body: 400 → code 2, 401 → code 57, 404 → 1002, 429 → 44, anything else → 1000.
     pub fn fail_next(&self, org_id: &str, n: u32, status: u16) {
         if n > 0 {
-            self.state.lock().org_mut(org_id).faults.push_back(gate::fault_for_status(status, n));
+            self.state
+                .lock()
+                .org_mut(org_id)
+                .faults
+                .push_back(gate::fault_for_status(status, n));
         }
     }
 
     /// Like [`Self::fail_next`] with an explicit body, e.g. `(401, 14, "Invalid OAuth token")`.
     pub fn fail_next_with(&self, org_id: &str, n: u32, status: u16, code: i64, message: &str) {
         if n > 0 {
-            let fault = state::Fault { remaining: n, status, code, message: message.to_owned() };
+            let fault = state::Fault {
+                remaining: n,
+                status,
+                code,
+                message: message.to_owned(),
+            };
             self.state.lock().org_mut(org_id).faults.push_back(fault);
         }
     }

@@ -35,7 +35,11 @@ pub fn routes() -> Router<Arc<State>> {
 
 /// A token in Zoho's shape, `1000.<32 hex>.<32 hex>`.
 fn new_token() -> String {
-    format!("1000.{}.{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+    format!(
+        "1000.{}.{}",
+        Uuid::new_v4().simple(),
+        Uuid::new_v4().simple()
+    )
 }
 
 fn form_pairs(raw: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
@@ -123,7 +127,10 @@ fn exchange(
             let Some(grant) = inner.grant_codes.get_mut(code) else {
                 return Err(token_error("invalid_code"));
             };
-            if grant.used || grant.expires_at <= now || grant.client_id != client_id || grant.dc != dc
+            if grant.used
+                || grant.expires_at <= now
+                || grant.client_id != client_id
+                || grant.dc != dc
             {
                 return Err(token_error("invalid_code"));
             }
@@ -247,7 +254,12 @@ pub fn revoke_refresh_token(inner: &mut Inner, token: &str) {
 
 /// The organizations an access token grants, when it is live and was issued by the accounts
 /// server of `dc` (tokens are local to their data centre).
-pub fn authenticate(inner: &Inner, access_token: &str, dc: &str, now: Instant) -> Option<Vec<String>> {
+pub fn authenticate(
+    inner: &Inner,
+    access_token: &str,
+    dc: &str,
+    now: Instant,
+) -> Option<Vec<String>> {
     let access = inner.access_tokens.get(access_token)?;
     if access.expires_at <= now || access.dc != dc {
         return None;
@@ -284,19 +296,30 @@ async fn authorize(
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some(mut redirect) = q.get("redirect_uri").and_then(|u| Url::parse(u).ok()) else {
-        return consent_error("Invalid Redirect Uri", "redirect_uri is missing or not a URL.");
+        return consent_error(
+            "Invalid Redirect Uri",
+            "redirect_uri is missing or not a URL.",
+        );
     };
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     let granted = {
         let mut inner = state.lock();
         if !inner.clients.contains_key(&client_id) {
-            return consent_error("Invalid Client", "No client is registered with this client_id.");
+            return consent_error(
+                "Invalid Client",
+                "No client is registered with this client_id.",
+            );
         }
-        if q.get("sandbox_deny").is_some_and(|v| v == "1" || v == "true") {
+        if q.get("sandbox_deny")
+            .is_some_and(|v| v == "1" || v == "true")
+        {
             None
         } else {
             let Some((code_dc, orgs)) = choose_orgs(&inner, &dc, q.get("sandbox_org")) else {
-                return consent_error("Invalid Organization", "sandbox_org names an unknown organization.");
+                return consent_error(
+                    "Invalid Organization",
+                    "sandbox_org names an unknown organization.",
+                );
             };
             let code = insert_grant_code(
                 &mut inner,
@@ -325,10 +348,18 @@ async fn authorize(
             pairs.append_pair("state", st);
         }
     }
-    (StatusCode::FOUND, [(header::LOCATION, redirect.to_string())]).into_response()
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, redirect.to_string())],
+    )
+        .into_response()
 }
 
-fn choose_orgs(inner: &Inner, dc: &str, requested: Option<&String>) -> Option<(String, Vec<String>)> {
+fn choose_orgs(
+    inner: &Inner,
+    dc: &str,
+    requested: Option<&String>,
+) -> Option<(String, Vec<String>)> {
     if let Some(list) = requested {
         let ids: Vec<String> = list.split(',').map(|s| s.trim().to_owned()).collect();
         let first = inner.orgs.get(ids.first()?)?;

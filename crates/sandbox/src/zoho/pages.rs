@@ -24,7 +24,11 @@ async fn document_page(
     let Some(kind) = DocumentKind::parse(&kind) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let doc = state.lock().orgs.get(&org_id).and_then(|o| o.docs(kind).get(&id).cloned());
+    let doc = state
+        .lock()
+        .orgs
+        .get(&org_id)
+        .and_then(|o| o.docs(kind).get(&id).cloned());
     let Some(doc) = doc else {
         return (StatusCode::NOT_FOUND, kind.not_found_message()).into_response();
     };
@@ -38,8 +42,16 @@ async fn document_page(
         DocumentKind::Bill => "bill_number",
         DocumentKind::PurchaseOrder => "purchaseorder_number",
     };
-    let party = if kind == DocumentKind::Invoice { text("customer_name") } else { text("vendor_name") };
-    let items = doc.get("line_items").and_then(Value::as_array).cloned().unwrap_or_default();
+    let party = if kind == DocumentKind::Invoice {
+        text("customer_name")
+    } else {
+        text("vendor_name")
+    };
+    let items = doc
+        .get("line_items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let page = html! {
         (DOCTYPE)
         html {

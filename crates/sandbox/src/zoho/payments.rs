@@ -107,7 +107,11 @@ pub fn record_payment(
     let paid_before = money(doc.get("payment_made")).unwrap_or(total - balance);
     doc["balance"] = money_json(new_balance);
     doc["payment_made"] = money_json(paid_before + amount);
-    doc["status"] = json!(if new_balance.is_zero() { "paid" } else { "partially_paid" });
+    doc["status"] = json!(if new_balance.is_zero() {
+        "paid"
+    } else {
+        "partially_paid"
+    });
     let snapshot = doc.clone();
     let text = |field: &str| snapshot.get(field).cloned().unwrap_or(Value::Null);
     let currency = text("currency_code");
@@ -187,7 +191,10 @@ pub fn record_payment(
     payment
 }
 
-fn ledger(org: &mut super::state::Org, kind: PaymentKind) -> &mut std::collections::BTreeMap<String, Value> {
+fn ledger(
+    org: &mut super::state::Org,
+    kind: PaymentKind,
+) -> &mut std::collections::BTreeMap<String, Value> {
     match kind {
         PaymentKind::Customer => &mut org.customer_payments,
         PaymentKind::Vendor => &mut org.vendor_payments,
@@ -196,23 +203,36 @@ fn ledger(org: &mut super::state::Org, kind: PaymentKind) -> &mut std::collectio
 
 pub fn routes() -> Router<Arc<State>> {
     let mut router = Router::new();
-    for (kind, path) in [(PaymentKind::Customer, "/customerpayments"), (PaymentKind::Vendor, "/vendorpayments")] {
+    for (kind, path) in [
+        (PaymentKind::Customer, "/customerpayments"),
+        (PaymentKind::Vendor, "/vendorpayments"),
+    ] {
         router = router
-            .route(&v3(path), get(move |s: St, c: Ctx, q: Params| list_payments(kind, s, c, q)))
+            .route(
+                &v3(path),
+                get(move |s: St, c: Ctx, q: Params| list_payments(kind, s, c, q)),
+            )
             .route(
                 &v3(&format!("{path}/{{id}}")),
                 get(move |s: St, c: Ctx, p: Path<(String, String)>| get_payment(kind, s, c, p)),
             )
             .route(
                 &v3(&format!("/{}/{{id}}/payments", kind.pays().plural_key())),
-                get(move |s: St, c: Ctx, p: Path<(String, String)>| payments_of_document(kind, s, c, p)),
+                get(move |s: St, c: Ctx, p: Path<(String, String)>| {
+                    payments_of_document(kind, s, c, p)
+                }),
             );
     }
     router
 }
 
 /// Lists payments; `customer_id` / `vendor_id` / `bill_id` filter as documented.
-async fn list_payments(kind: PaymentKind, AxumState(state): St, Extension(ctx): Ctx, Query(q): Params) -> Response {
+async fn list_payments(
+    kind: PaymentKind,
+    AxumState(state): St,
+    Extension(ctx): Ctx,
+    Query(q): Params,
+) -> Response {
     let rows: Vec<Value> = {
         let mut inner = state.lock();
         let Some(org) = inner.orgs.get_mut(ctx.org()) else {
@@ -223,10 +243,13 @@ async fn list_payments(kind: PaymentKind, AxumState(state): St, Extension(ctx): 
             .values()
             .filter(|p| {
                 let eq = |field: &str, param: &str| {
-                    q.get(param).is_none_or(|want| p.get(field).and_then(Value::as_str) == Some(want))
+                    q.get(param)
+                        .is_none_or(|want| p.get(field).and_then(Value::as_str) == Some(want))
                 };
                 let pays_bill = q.get("bill_id").is_none_or(|want| {
-                    p["bills"].as_array().is_some_and(|b| b.iter().any(|x| x["bill_id"] == json!(want)))
+                    p["bills"]
+                        .as_array()
+                        .is_some_and(|b| b.iter().any(|x| x["bill_id"] == json!(want)))
                 });
                 eq("customer_id", "customer_id") && eq("vendor_id", "vendor_id") && pays_bill
             })
@@ -286,7 +309,10 @@ async fn payments_of_document(
     let rows: Vec<Value> = ledger(org, kind)
         .values()
         .filter_map(|p| {
-            let applied = p[applied_list].as_array()?.iter().find(|a| a[id_field] == json!(id))?;
+            let applied = p[applied_list]
+                .as_array()?
+                .iter()
+                .find(|a| a[id_field] == json!(id))?;
             Some(json!({
                 "payment_id": p["payment_id"],
                 "payment_number": p["payment_number"],

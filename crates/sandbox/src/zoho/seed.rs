@@ -35,16 +35,41 @@ const VENDORS: [(&str, &str); 6] = [
 
 /// (name, description, rate in cents, unit)
 const ITEMS: [(&str, &str, i64, &str); 10] = [
-    ("Hard Drive", "500GB, USB 2.0 interface, protective hard case.", 12000, "pcs"),
-    ("Office Chair", "Ergonomic chair with lumbar support.", 18950, "pcs"),
-    ("Consulting Hour", "Senior consultant, billed per hour.", 15000, "hrs"),
-    ("Standing Desk", "Electric height-adjustable desk.", 54900, "pcs"),
+    (
+        "Hard Drive",
+        "500GB, USB 2.0 interface, protective hard case.",
+        12000,
+        "pcs",
+    ),
+    (
+        "Office Chair",
+        "Ergonomic chair with lumbar support.",
+        18950,
+        "pcs",
+    ),
+    (
+        "Consulting Hour",
+        "Senior consultant, billed per hour.",
+        15000,
+        "hrs",
+    ),
+    (
+        "Standing Desk",
+        "Electric height-adjustable desk.",
+        54900,
+        "pcs",
+    ),
     ("Printer Paper", "A4, 80 gsm, box of 5 reams.", 2999, "box"),
     ("Support Plan", "Monthly premium support.", 49900, "month"),
     ("USB-C Dock", "Dual display docking station.", 22900, "pcs"),
     ("Installation", "On-site installation service.", 9500, "hrs"),
     ("Toner Cartridge", "Black, high yield.", 8900, "pcs"),
-    ("Network Switch", "24-port gigabit managed switch.", 31900, "pcs"),
+    (
+        "Network Switch",
+        "24-port gigabit managed switch.",
+        31900,
+        "pcs",
+    ),
 ];
 
 /// Every date is relative to the anchor, so seeded documents look recent in a demo.
@@ -65,7 +90,11 @@ impl Gen<'_> {
     fn id(&mut self, kind: DocumentKind) -> String {
         loop {
             let id = format!("46000{:010}", self.rng.gen_range(0..10_000_000_000u64));
-            let taken = self.inner.orgs.get(&self.org_id).is_some_and(|o| o.docs(kind).contains_key(&id));
+            let taken = self
+                .inner
+                .orgs
+                .get(&self.org_id)
+                .is_some_and(|o| o.docs(kind).contains_key(&id));
             if !taken {
                 return id;
             }
@@ -74,10 +103,16 @@ impl Gen<'_> {
 
     /// (date, created_time, last_modified_time) for a document `age_days` old.
     fn times(&mut self, age_days: i64) -> (NaiveDate, String, String) {
-        let created = self.anchor - Duration::days(age_days) - Duration::seconds(self.rng.gen_range(60..36_000));
+        let created = self.anchor
+            - Duration::days(age_days)
+            - Duration::seconds(self.rng.gen_range(60..36_000));
         let since = (self.anchor - created).num_seconds().max(61);
         let modified = created + Duration::seconds(self.rng.gen_range(0..since - 60));
-        (created.date_naive(), format_time(created), format_time(modified))
+        (
+            created.date_naive(),
+            format_time(created),
+            format_time(modified),
+        )
     }
 
     /// 2–6 line items; returns them with the sub total, tax total and taxes.
@@ -134,6 +169,8 @@ fn merge(into: &mut Value, from: Value) {
     }
 }
 
+type Generator = fn(&mut Gen) -> Value;
+
 /// Generates documents into `org_id`. Panics when the organization does not exist.
 pub fn seed(
     inner: &mut Inner,
@@ -152,7 +189,7 @@ pub fn seed(
         base_url: base_url.clone(),
     };
     let (invoices, bills, purchase_orders) = counts;
-    let plan: [(DocumentKind, usize, fn(&mut Gen) -> Value); 3] = [
+    let plan: [(DocumentKind, usize, Generator); 3] = [
         (DocumentKind::Invoice, invoices, invoice),
         (DocumentKind::Bill, bills, bill),
         (DocumentKind::PurchaseOrder, purchase_orders, purchase_order),
@@ -168,7 +205,11 @@ pub fn seed(
 
 /// The next document number of `kind` in the organization (1-based).
 fn next_number(g: &Gen, kind: DocumentKind) -> usize {
-    g.inner.orgs.get(&g.org_id).map_or(0, |o| o.docs(kind).len()) + 1
+    g.inner
+        .orgs
+        .get(&g.org_id)
+        .map_or(0, |o| o.docs(kind).len())
+        + 1
 }
 
 fn invoice(g: &mut Gen) -> Value {
@@ -176,7 +217,16 @@ fn invoice(g: &mut Gen) -> Value {
     let number = next_number(g, DocumentKind::Invoice);
     let customer = g.rng.gen_range(0..CUSTOMERS.len());
     let (customer_name, region, currency) = CUSTOMERS[customer];
-    let status = g.pick(&["draft", "sent", "sent", "overdue", "paid", "paid", "partially_paid", "void"]);
+    let status = g.pick(&[
+        "draft",
+        "sent",
+        "sent",
+        "overdue",
+        "paid",
+        "paid",
+        "partially_paid",
+        "void",
+    ]);
     let terms = g.pick(&[15i64, 30, 45]);
     let age = match status {
         "overdue" => g.rng.gen_range(terms + 1..terms + 90),
@@ -192,8 +242,16 @@ fn invoice(g: &mut Gen) -> Value {
         "partially_paid" => g.partial(total),
         _ => total,
     };
-    let paid = if status == "void" { Decimal::ZERO } else { total - balance };
-    let invoice_url = g.base_url.join(&format!("portal/{}/invoices/{id}", g.org_id)).map(String::from).unwrap_or_default();
+    let paid = if status == "void" {
+        Decimal::ZERO
+    } else {
+        total - balance
+    };
+    let invoice_url = g
+        .base_url
+        .join(&format!("portal/{}/invoices/{id}", g.org_id))
+        .map(String::from)
+        .unwrap_or_default();
     let mut doc = json!({
         "invoice_id": id,
         "invoice_number": format!("INV-{number:06}"),
@@ -238,7 +296,16 @@ fn bill(g: &mut Gen) -> Value {
     let number = next_number(g, DocumentKind::Bill);
     let vendor = g.rng.gen_range(0..VENDORS.len());
     let (vendor_name, currency) = VENDORS[vendor];
-    let status = g.pick(&["open", "open", "overdue", "paid", "paid", "partially_paid", "void", "draft"]);
+    let status = g.pick(&[
+        "open",
+        "open",
+        "overdue",
+        "paid",
+        "paid",
+        "partially_paid",
+        "void",
+        "draft",
+    ]);
     let terms = g.pick(&[15i64, 30]);
     let age = match status {
         "overdue" => g.rng.gen_range(terms + 1..terms + 60),
@@ -248,7 +315,11 @@ fn bill(g: &mut Gen) -> Value {
     let (date, created, modified) = g.times(age);
     let tax_percent = g.pick(&[0i64, 10]);
     let (mut items, sub, tax) = g.line_items(tax_percent);
-    let account = g.pick(&["Office Supplies", "Cost of Goods Sold", "IT and Internet Expenses"]);
+    let account = g.pick(&[
+        "Office Supplies",
+        "Cost of Goods Sold",
+        "IT and Internet Expenses",
+    ]);
     for item in &mut items {
         item["account_name"] = json!(account);
     }
@@ -258,7 +329,11 @@ fn bill(g: &mut Gen) -> Value {
         "partially_paid" => g.partial(total),
         _ => total,
     };
-    let paid = if status == "void" { Decimal::ZERO } else { total - balance };
+    let paid = if status == "void" {
+        Decimal::ZERO
+    } else {
+        total - balance
+    };
     let mut doc = json!({
         "bill_id": id,
         "bill_number": format!("BILL-{number:05}"),
@@ -332,5 +407,9 @@ fn purchase_order(g: &mut Gen) -> Value {
 }
 
 fn currency_index(code: &str) -> usize {
-    ["USD", "EUR", "GBP"].iter().position(|c| *c == code).unwrap_or(0) + 190
+    ["USD", "EUR", "GBP"]
+        .iter()
+        .position(|c| *c == code)
+        .unwrap_or(0)
+        + 190
 }

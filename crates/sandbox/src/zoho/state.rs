@@ -314,7 +314,9 @@ impl State {
     /// Locks the state. A panic elsewhere (e.g. a test helper misused) must not wedge the
     /// server, so a poisoned lock is recovered.
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// `{base}accounts/{dc}`, without a trailing slash like `https://accounts.zoho.eu`.
@@ -357,7 +359,10 @@ pub fn bump_modified(doc: &mut Value) {
         _ => now,
     };
     if let Some(obj) = doc.as_object_mut() {
-        obj.insert("last_modified_time".into(), Value::String(format_time(next)));
+        obj.insert(
+            "last_modified_time".into(),
+            Value::String(format_time(next)),
+        );
     }
 }
 

@@ -48,7 +48,8 @@ pub fn signing_string(query_pairs: &[(String, String)], raw_body: &[u8]) -> Vec<
 /// Lowercase hex HMAC-SHA256 of the signing string, keyed with the webhook secret.
 pub fn signature(secret: &str, query_pairs: &[(String, String)], raw_body: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(&signing_string(query_pairs, raw_body));
     hex::encode(mac.finalize().into_bytes())
 }
@@ -64,13 +65,18 @@ pub struct Delivery {
 
 /// Sends a delivery and returns the receiver's HTTP status.
 pub async fn deliver(delivery: Delivery) -> anyhow::Result<u16> {
-    let url = Url::parse(&delivery.url).with_context(|| format!("webhook URL {:?} is not a URL", delivery.url))?;
-    let query: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let url = Url::parse(&delivery.url)
+        .with_context(|| format!("webhook URL {:?} is not a URL", delivery.url))?;
+    let query: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     let client = reqwest::Client::builder()
         .timeout(DELIVERY_TIMEOUT)
         .build()
         .context("building the webhook HTTP client")?;
-    let method = reqwest::Method::from_bytes(delivery.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+    let method =
+        reqwest::Method::from_bytes(delivery.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut request = client
         .request(method, url.clone())
         .header(reqwest::header::CONTENT_TYPE, "application/json");
@@ -127,7 +133,11 @@ pub fn deliveries_for(inner: &Inner, org_id: &str, kind: &str, id: &str) -> Vec<
         return Vec::new();
     };
     let entity = normalize_entity(key);
-    let entity = if entity == "payment" { "customerpayment".to_owned() } else { entity };
+    let entity = if entity == "payment" {
+        "customerpayment".to_owned()
+    } else {
+        entity
+    };
     let Some(org) = inner.orgs.get(org_id) else {
         return Vec::new();
     };
@@ -153,7 +163,10 @@ pub fn deliveries_for(inner: &Inner, org_id: &str, kind: &str, id: &str) -> Vec<
             Delivery {
                 method: w["method"].as_str().unwrap_or("POST").to_owned(),
                 url: url.map(String::from).unwrap_or_default(),
-                secret: w["secret"].as_str().filter(|s| !s.is_empty()).map(str::to_owned),
+                secret: w["secret"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
                 headers: param_list(&w["headers"]),
                 body,
             }
@@ -166,7 +179,12 @@ fn param_list(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .into_iter()
         .flatten()
-        .filter_map(|p| Some((p["param_name"].as_str()?.to_owned(), p["param_value"].as_str()?.to_owned())))
+        .filter_map(|p| {
+            Some((
+                p["param_name"].as_str()?.to_owned(),
+                p["param_value"].as_str()?.to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -196,8 +214,14 @@ fn fill_template(template: &str, record: &Value) -> String {
 
 pub fn routes() -> Router<Arc<State>> {
     Router::new()
-        .route(&v3("/settings/webhooks"), get(list_webhooks).post(create_webhook))
-        .route(&v3("/settings/webhooks/{id}"), get(get_webhook).delete(delete_webhook))
+        .route(
+            &v3("/settings/webhooks"),
+            get(list_webhooks).post(create_webhook),
+        )
+        .route(
+            &v3("/settings/webhooks/{id}"),
+            get(get_webhook).delete(delete_webhook),
+        )
 }
 
 /// A registered webhook as the API shows it: everything but the secret.
@@ -209,12 +233,18 @@ fn public_view(w: &Value) -> Value {
     w
 }
 
-async fn list_webhooks(AxumState(state): AxumState<Arc<State>>, Extension(ctx): Extension<ApiContext>) -> Response {
+async fn list_webhooks(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<ApiContext>,
+) -> Response {
     let inner = state.lock();
     let Some(org) = inner.orgs.get(ctx.org()) else {
         return invalid_org();
     };
-    success("webhooks", Value::Array(org.webhooks.iter().map(public_view).collect()))
+    success(
+        "webhooks",
+        Value::Array(org.webhooks.iter().map(public_view).collect()),
+    )
 }
 
 async fn get_webhook(
@@ -246,37 +276,64 @@ async fn delete_webhook(
     if org.webhooks.len() == before {
         return error(StatusCode::NOT_FOUND, 1002, "Webhook does not exist.");
     }
-    reply(StatusCode::OK, json!({ "code": 0, "message": "The webhook has been deleted." }))
+    reply(
+        StatusCode::OK,
+        json!({ "code": 0, "message": "The webhook has been deleted." }),
+    )
 }
 
-fn invalid(field: &str, why: &str) -> Response {
-    error(StatusCode::BAD_REQUEST, 2, format!("Invalid value passed for {field}. {why}"))
+fn invalid(field: &str, why: &str) -> String {
+    format!("Invalid value passed for {field}. {why}")
 }
 
 /// Checks a create request against the documented field rules.
-fn validate(body: &HashMap<String, Value>) -> Result<(), Response> {
-    let text = |field: &str| body.get(field).and_then(Value::as_str).unwrap_or_default().trim().to_owned();
+fn validate(body: &HashMap<String, Value>) -> Result<(), String> {
+    let text = |field: &str| {
+        body.get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
     let name = text("webhook_name");
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(invalid("webhook_name", "It is required and at most 50 characters."));
+        return Err(invalid(
+            "webhook_name",
+            "It is required and at most 50 characters.",
+        ));
     }
     if text("entity").is_empty() {
-        return Err(invalid("entity", "Name the module, e.g. invoice, bill or purchaseorder."));
+        return Err(invalid(
+            "entity",
+            "Name the module, e.g. invoice, bill or purchaseorder.",
+        ));
     }
     let url = text("url");
-    let url_ok = url.len() <= 5000 && Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    let url_ok =
+        url.len() <= 5000 && Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
     if !url_ok {
-        return Err(invalid("url", "It must be an http(s) URL of at most 5000 characters."));
+        return Err(invalid(
+            "url",
+            "It must be an http(s) URL of at most 5000 characters.",
+        ));
     }
     let method = text("method");
-    if !method.is_empty() && !matches!(method.to_ascii_uppercase().as_str(), "POST" | "PUT" | "DELETE") {
+    if !method.is_empty()
+        && !matches!(
+            method.to_ascii_uppercase().as_str(),
+            "POST" | "PUT" | "DELETE"
+        )
+    {
         return Err(invalid("method", "It must be POST, PUT or DELETE."));
     }
     let secret = text("secret");
     let secret_ok = secret.is_empty()
         || ((12..=50).contains(&secret.len()) && secret.chars().all(|c| c.is_ascii_alphanumeric()));
     if !secret_ok {
-        return Err(invalid("secret", "The secret must be 12 to 50 alphanumeric characters."));
+        return Err(invalid(
+            "secret",
+            "The secret must be 12 to 50 alphanumeric characters.",
+        ));
     }
     Ok(())
 }
@@ -288,11 +345,15 @@ async fn create_webhook(
     body: Bytes,
 ) -> Response {
     let Some(Value::Object(fields)) = json_body(&body) else {
-        return error(StatusCode::BAD_REQUEST, 2, "The request body is not a JSON object.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            2,
+            "The request body is not a JSON object.",
+        );
     };
     let fields: HashMap<String, Value> = fields.into_iter().collect();
-    if let Err(response) = validate(&fields) {
-        return response;
+    if let Err(message) = validate(&fields) {
+        return error(StatusCode::BAD_REQUEST, 2, message);
     }
     let mut inner = state.lock();
     let webhook_id = inner.next_id();
@@ -301,7 +362,11 @@ async fn create_webhook(
     };
     let name = fields.get("webhook_name").cloned().unwrap_or_default();
     if org.webhooks.iter().any(|w| w["webhook_name"] == name) {
-        return error(StatusCode::BAD_REQUEST, 107051, "A webhook with this name already exists.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            107051,
+            "A webhook with this name already exists.",
+        );
     }
     let mut webhook = json!({
         "webhook_id": webhook_id,

@@ -43,9 +43,7 @@ pub(crate) fn classify(
         let guess = match kind {
             RateLimitKind::PerMinute => Some(PER_MINUTE_WAIT),
             RateLimitKind::Concurrency => Some(CONCURRENCY_WAIT),
-            RateLimitKind::Daily => advice
-                .and_then(|a| a.reset_after)
-                .filter(|d| !d.is_zero()),
+            RateLimitKind::Daily => advice.and_then(|a| a.reset_after).filter(|d| !d.is_zero()),
         };
         return Err(BooksError::RateLimited {
             kind,
@@ -71,7 +69,11 @@ pub(crate) fn classify(
     let success = (200..=299).contains(&status);
     match (json, failed_code) {
         (Some(v), None) if success => Ok(v),
-        (_, Some(code)) => Err(BooksError::Api { status, code, message }),
+        (_, Some(code)) => Err(BooksError::Api {
+            status,
+            code,
+            message,
+        }),
         (None, None) if success => Err(BooksError::Decode(format!(
             "HTTP {status} with a body that is not a JSON object: {message}"
         ))),
@@ -136,7 +138,10 @@ mod tests {
             (99, RateLimitKind::PerMinute, Some(60)),
         ] {
             match run(429, json!({"code": code, "message": "slow down"})) {
-                Err(BooksError::RateLimited { kind: k, retry_after }) => {
+                Err(BooksError::RateLimited {
+                    kind: k,
+                    retry_after,
+                }) => {
                     assert_eq!(k, kind, "code {code}");
                     assert_eq!(retry_after.map(|d| d.as_secs()), wait, "code {code}");
                 }
@@ -146,25 +151,44 @@ mod tests {
         // A 429 without a JSON body still backs off.
         assert!(matches!(
             classify(429, None, None, b"Too Many Requests"),
-            Err(BooksError::RateLimited { kind: RateLimitKind::PerMinute, .. })
+            Err(BooksError::RateLimited {
+                kind: RateLimitKind::PerMinute,
+                ..
+            })
         ));
         // The code wins even when the status is 200.
         assert!(matches!(
             run(200, json!({"code": 1070, "message": "x"})),
-            Err(BooksError::RateLimited { kind: RateLimitKind::Concurrency, .. })
+            Err(BooksError::RateLimited {
+                kind: RateLimitKind::Concurrency,
+                ..
+            })
         ));
     }
 
     #[test]
     fn retry_after_header_and_daily_reset() {
-        let advice = RateLimitAdvice { limit: Some(1000), remaining: Some(0), reset_after: Some(Duration::from_secs(3600)) };
+        let advice = RateLimitAdvice {
+            limit: Some(1000),
+            remaining: Some(0),
+            reset_after: Some(Duration::from_secs(3600)),
+        };
         let body = json!({"code": 45, "message": "daily"}).to_string();
         match classify(429, None, Some(&advice), body.as_bytes()) {
-            Err(BooksError::RateLimited { retry_after, .. }) => assert_eq!(retry_after, Some(Duration::from_secs(3600))),
+            Err(BooksError::RateLimited { retry_after, .. }) => {
+                assert_eq!(retry_after, Some(Duration::from_secs(3600)))
+            }
             other => panic!("{other:?}"),
         }
-        match classify(429, Some(Duration::from_secs(7)), Some(&advice), body.as_bytes()) {
-            Err(BooksError::RateLimited { retry_after, .. }) => assert_eq!(retry_after, Some(Duration::from_secs(7))),
+        match classify(
+            429,
+            Some(Duration::from_secs(7)),
+            Some(&advice),
+            body.as_bytes(),
+        ) {
+            Err(BooksError::RateLimited { retry_after, .. }) => {
+                assert_eq!(retry_after, Some(Duration::from_secs(7)))
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -172,7 +196,11 @@ mod tests {
     #[test]
     fn non_zero_code_with_http_200_is_an_error() {
         match run(200, json!({"code": 4000, "message": "Something odd"})) {
-            Err(BooksError::Api { status: 200, code: 4000, message }) => assert_eq!(message, "Something odd"),
+            Err(BooksError::Api {
+                status: 200,
+                code: 4000,
+                message,
+            }) => assert_eq!(message, "Something odd"),
             other => panic!("{other:?}"),
         }
     }
@@ -180,22 +208,43 @@ mod tests {
     #[test]
     fn auth_org_and_not_found() {
         assert!(matches!(
-            run(401, json!({"code": 57, "message": "You are not authorized to perform this operation"})),
+            run(
+                401,
+                json!({"code": 57, "message": "You are not authorized to perform this operation"})
+            ),
             Err(BooksError::Unauthorized { code: Some(57), .. })
         ));
-        assert!(matches!(run(401, json!({})), Err(BooksError::Unauthorized { code: None, .. })));
         assert!(matches!(
-            run(400, json!({"code": 2, "message": "Invalid value passed for organization_id"})),
+            run(401, json!({})),
+            Err(BooksError::Unauthorized { code: None, .. })
+        ));
+        assert!(matches!(
+            run(
+                400,
+                json!({"code": 2, "message": "Invalid value passed for organization_id"})
+            ),
             Err(BooksError::InvalidOrganization { .. })
         ));
-        assert!(matches!(run(400, json!({"code": 6041, "message": "x"})), Err(BooksError::InvalidOrganization { .. })));
         assert!(matches!(
-            run(400, json!({"code": 2, "message": "Invalid value passed for date"})),
+            run(400, json!({"code": 6041, "message": "x"})),
+            Err(BooksError::InvalidOrganization { .. })
+        ));
+        assert!(matches!(
+            run(
+                400,
+                json!({"code": 2, "message": "Invalid value passed for date"})
+            ),
             Err(BooksError::Api { code: 2, .. })
         ));
-        assert!(matches!(run(404, json!({"code": 5, "message": "Invalid URL Passed"})), Err(BooksError::NotFound { .. })));
         assert!(matches!(
-            run(400, json!({"code": 1002, "message": "Invoice does not exist."})),
+            run(404, json!({"code": 5, "message": "Invalid URL Passed"})),
+            Err(BooksError::NotFound { .. })
+        ));
+        assert!(matches!(
+            run(
+                400,
+                json!({"code": 1002, "message": "Invoice does not exist."})
+            ),
             Err(BooksError::NotFound { .. })
         ));
         assert!(matches!(
@@ -206,11 +255,24 @@ mod tests {
 
     #[test]
     fn server_errors_and_garbage() {
-        assert!(matches!(run(500, json!({"code": 1000, "message": "Internal error"})), Err(BooksError::Server { status: 500 })));
-        assert!(matches!(classify(502, None, None, b"<html>bad gateway</html>"), Err(BooksError::Server { status: 502 })));
-        assert!(matches!(classify(200, None, None, b"<html>"), Err(BooksError::Decode(_))));
+        assert!(matches!(
+            run(500, json!({"code": 1000, "message": "Internal error"})),
+            Err(BooksError::Server { status: 500 })
+        ));
+        assert!(matches!(
+            classify(502, None, None, b"<html>bad gateway</html>"),
+            Err(BooksError::Server { status: 502 })
+        ));
+        assert!(matches!(
+            classify(200, None, None, b"<html>"),
+            Err(BooksError::Decode(_))
+        ));
         match classify(400, None, None, b"") {
-            Err(BooksError::Api { status: 400, code: -1, message }) => assert!(message.contains("empty body")),
+            Err(BooksError::Api {
+                status: 400,
+                code: -1,
+                message,
+            }) => assert!(message.contains("empty body")),
             other => panic!("{other:?}"),
         }
     }

@@ -49,7 +49,9 @@ impl BooksClient {
             ("per_page", per_page.to_string()),
             ("page", page.to_string()),
         ];
-        let envelope = self.call(Method::GET, kind.path(), &query, token, None).await?;
+        let envelope = self
+            .call(Method::GET, kind.path(), &query, token, None)
+            .await?;
         ListPage::from_envelope(&envelope, &[kind.path()], page, per_page, |row| {
             Document::from_json(kind, row)
         })
@@ -81,8 +83,14 @@ impl BooksClient {
         text: &str,
         expected_delivery_date: Option<NaiveDate>,
     ) -> Result<(), BooksError> {
-        self.post_comment(token, DocumentKind::PurchaseOrder, id, text, expected_delivery_date)
-            .await
+        self.post_comment(
+            token,
+            DocumentKind::PurchaseOrder,
+            id,
+            text,
+            expected_delivery_date,
+        )
+        .await
     }
 
     async fn post_comment(
@@ -98,7 +106,8 @@ impl BooksClient {
         if let (DocumentKind::PurchaseOrder, Some(date)) = (kind, expected_delivery_date) {
             body["expected_delivery_date"] = json!(date.format("%Y-%m-%d").to_string());
         }
-        self.call(Method::POST, &path, &[], token, Some(&body)).await?;
+        self.call(Method::POST, &path, &[], token, Some(&body))
+            .await?;
         Ok(())
     }
 }
@@ -112,7 +121,10 @@ fn payload_keys(kind: DocumentKind) -> Vec<&'static str> {
 }
 
 /// The object under the first present key of `keys`.
-pub(crate) fn envelope_object<'a>(envelope: &'a Value, keys: &[&str]) -> Result<&'a Value, BooksError> {
+pub(crate) fn envelope_object<'a>(
+    envelope: &'a Value,
+    keys: &[&str],
+) -> Result<&'a Value, BooksError> {
     keys.iter()
         .filter_map(|k| envelope.get(*k))
         .find(|v| v.is_object())
@@ -123,7 +135,11 @@ pub(crate) fn envelope_object<'a>(envelope: &'a Value, keys: &[&str]) -> Result<
 /// (`/`, `?`, `..`) is refused instead of being sent.
 pub(crate) fn path_segment(id: &str) -> Result<&str, BooksError> {
     let id = id.trim();
-    if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         Ok(id)
     } else {
         Err(BooksError::Api {

@@ -50,8 +50,10 @@ pub enum BooksError {
     #[error("Zoho Books record not found: {message}")]
     NotFound { message: String },
     /// The `organization_id` was rejected (codes 2 / 6041 about the organization).
-    #[error("Zoho Books rejected the organization id: {message}; pick the organization again \
-             (the user may have lost access to it)")]
+    #[error(
+        "Zoho Books rejected the organization id: {message}; pick the organization again \
+             (the user may have lost access to it)"
+    )]
     InvalidOrganization { message: String },
     /// Any other non-zero body code, including on HTTP 200. Status 0 means the request was
     /// refused by this crate before sending (e.g. an invalid webhook spec); code -1 means the
@@ -122,9 +124,9 @@ fn opt_code(code: Option<i64>) -> String {
 fn rate_limit_advice(kind: RateLimitKind, retry_after: Option<Duration>) -> String {
     let wait = retry_after.map_or_else(String::new, |d| format!(" (about {} s)", d.as_secs()));
     match kind {
-        RateLimitKind::PerMinute => format!(
-            "the organization made over 100 requests this minute; wait{wait} and retry"
-        ),
+        RateLimitKind::PerMinute => {
+            format!("the organization made over 100 requests this minute; wait{wait} and retry")
+        }
         RateLimitKind::Daily => format!(
             "the organization's daily API quota is used up; pause until it resets{wait} \
              or ask Zoho to raise the limit"
@@ -143,8 +145,14 @@ mod tests {
     fn codes_map_to_kinds() {
         assert_eq!(RateLimitKind::from_code(Some(44)), RateLimitKind::PerMinute);
         assert_eq!(RateLimitKind::from_code(Some(45)), RateLimitKind::Daily);
-        assert_eq!(RateLimitKind::from_code(Some(1070)), RateLimitKind::Concurrency);
-        assert_eq!(RateLimitKind::from_code(Some(9999)), RateLimitKind::PerMinute);
+        assert_eq!(
+            RateLimitKind::from_code(Some(1070)),
+            RateLimitKind::Concurrency
+        );
+        assert_eq!(
+            RateLimitKind::from_code(Some(9999)),
+            RateLimitKind::PerMinute
+        );
         assert_eq!(RateLimitKind::from_code(None), RateLimitKind::PerMinute);
     }
 
@@ -157,9 +165,21 @@ mod tests {
         assert!(rl.is_retryable());
         assert!(BooksError::Server { status: 503 }.is_retryable());
         assert!(BooksError::Transport("x".into()).is_retryable());
-        assert!(!BooksError::NotFound { message: "x".into() }.is_retryable());
-        assert!(!BooksError::Unauthorized { code: Some(57), message: "x".into() }.is_retryable());
-        assert!(!BooksError::Api { status: 200, code: 1, message: "x".into() }.is_retryable());
+        assert!(!BooksError::NotFound {
+            message: "x".into()
+        }
+        .is_retryable());
+        assert!(!BooksError::Unauthorized {
+            code: Some(57),
+            message: "x".into()
+        }
+        .is_retryable());
+        assert!(!BooksError::Api {
+            status: 200,
+            code: 1,
+            message: "x".into()
+        }
+        .is_retryable());
         assert!(!BooksError::Decode("x".into()).is_retryable());
     }
 
@@ -170,7 +190,10 @@ mod tests {
             retry_after: Some(Duration::from_secs(60)),
         };
         assert!(e.to_string().contains("about 60 s"), "{e}");
-        let e = BooksError::Unauthorized { code: Some(57), message: "You are not authorized".into() };
+        let e = BooksError::Unauthorized {
+            code: Some(57),
+            message: "You are not authorized".into(),
+        };
         assert!(e.to_string().contains("reconnect"), "{e}");
     }
 }

@@ -48,7 +48,7 @@ impl<T> ListPage<T> {
         let context = page_context(envelope);
         let has_more_page = context
             .and_then(|c| lenient::boolean(c.get("has_more_page")))
-            .unwrap_or_else(|| per_page > 0 && items.len() >= per_page as usize);
+            .unwrap_or(per_page > 0 && items.len() >= per_page as usize);
         let page = context
             .and_then(|c| lenient::int(c.get("page")))
             .and_then(|p| u32::try_from(p).ok())
@@ -86,8 +86,14 @@ mod tests {
 
     #[test]
     fn page_context_object() {
-        let p = page(json!({"rows": [{"id": 1}], "page_context": {"page": 2, "has_more_page": true}}), 200);
-        assert_eq!((p.items, p.has_more_page, p.page), (vec!["1".to_owned()], true, 2));
+        let p = page(
+            json!({"rows": [{"id": 1}], "page_context": {"page": 2, "has_more_page": true}}),
+            200,
+        );
+        assert_eq!(
+            (p.items, p.has_more_page, p.page),
+            (vec!["1".to_owned()], true, 2)
+        );
     }
 
     #[test]
@@ -98,7 +104,8 @@ mod tests {
         let wrong = json!({"rows": [{"id": 1}], "page_context": "oops"});
         let p = page(wrong, 1);
         assert_eq!((p.has_more_page, p.page), (true, 3));
-        let wrong_type = json!({"rows": [{"id": 1}], "page_context": {"has_more_page": "maybe", "page": -1}});
+        let wrong_type =
+            json!({"rows": [{"id": 1}], "page_context": {"has_more_page": "maybe", "page": -1}});
         assert_eq!(page(wrong_type, 5).page, 3);
         let as_array = json!({"rows": [], "page_context": [{"page": 4, "has_more_page": false}]});
         let p = page(as_array, 200);
@@ -109,7 +116,9 @@ mod tests {
     fn missing_key_or_bad_row_is_an_error() {
         assert!(ListPage::from_envelope(&json!({"code": 0}), &["rows"], 1, 200, ids).is_err());
         assert!(ListPage::from_envelope(&json!({"rows": {}}), &["rows"], 1, 200, ids).is_err());
-        assert!(ListPage::from_envelope(&json!({"rows": [{"x": 1}]}), &["rows"], 1, 200, ids).is_err());
+        assert!(
+            ListPage::from_envelope(&json!({"rows": [{"x": 1}]}), &["rows"], 1, 200, ids).is_err()
+        );
         let p = ListPage::from_envelope(&json!({"rows": null}), &["rows"], 1, 200, ids).unwrap();
         assert!(p.items.is_empty() && !p.has_more_page);
     }

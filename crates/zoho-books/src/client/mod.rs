@@ -58,11 +58,7 @@ impl BooksClient {
     /// `books_base` is `{api_domain}/books/v3` for the organization's data centre; take it from
     /// [`Endpoints::books_base`](crate::Endpoints::books_base) after checking the token's
     /// `api_domain` against the allow-list.
-    pub fn new(
-        http: reqwest::Client,
-        books_base: Url,
-        organization_id: impl Into<String>,
-    ) -> Self {
+    pub fn new(http: reqwest::Client, books_base: Url, organization_id: impl Into<String>) -> Self {
         Self {
             http,
             books_base,

@@ -22,7 +22,9 @@ impl BooksClient {
         let (result, _advice) = execute(http, Method::GET, url, token, None).await;
         let envelope = result?;
         match envelope.get("organizations") {
-            Some(serde_json::Value::Array(rows)) => rows.iter().map(Organization::from_json).collect(),
+            Some(serde_json::Value::Array(rows)) => {
+                rows.iter().map(Organization::from_json).collect()
+            }
             Some(other) => Err(BooksError::Decode(format!(
                 "expected `organizations` to be an array, got {}",
                 json_type(other)

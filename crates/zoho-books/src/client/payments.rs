@@ -53,8 +53,16 @@ impl BooksClient {
     ) -> Result<ListPage<CustomerPayment>, BooksError> {
         let (page, per_page) = paging(page, per_page);
         let query = list_query("created_time", page, per_page);
-        let envelope = self.call(Method::GET, "customerpayments", &query, token, None).await?;
-        ListPage::from_envelope(&envelope, &CUSTOMER_PAYMENTS_KEYS, page, per_page, CustomerPayment::from_json)
+        let envelope = self
+            .call(Method::GET, "customerpayments", &query, token, None)
+            .await?;
+        ListPage::from_envelope(
+            &envelope,
+            &CUSTOMER_PAYMENTS_KEYS,
+            page,
+            per_page,
+            CustomerPayment::from_json,
+        )
     }
 
     /// One page of vendor payments, newest first by `date` (the documented sort columns do
@@ -69,8 +77,16 @@ impl BooksClient {
     ) -> Result<ListPage<VendorPayment>, BooksError> {
         let (page, per_page) = paging(page, per_page);
         let query = list_query("date", page, per_page);
-        let envelope = self.call(Method::GET, "vendorpayments", &query, token, None).await?;
-        ListPage::from_envelope(&envelope, &VENDOR_PAYMENTS_KEYS, page, per_page, VendorPayment::from_json)
+        let envelope = self
+            .call(Method::GET, "vendorpayments", &query, token, None)
+            .await?;
+        ListPage::from_envelope(
+            &envelope,
+            &VENDOR_PAYMENTS_KEYS,
+            page,
+            per_page,
+            VendorPayment::from_json,
+        )
     }
 }
 

@@ -43,11 +43,19 @@ mod tests {
 
     #[test]
     fn custom_field_label_fallbacks_and_values() {
-        let cf = CustomField::from_json(&json!({"customfield_id": "46000000012845", "value": "Normal"})).unwrap();
+        let cf =
+            CustomField::from_json(&json!({"customfield_id": "46000000012845", "value": "Normal"}))
+                .unwrap();
         assert_eq!(cf.label, "46000000012845");
         assert_eq!(cf.value, json!("Normal"));
-        let cf = CustomField::from_json(&json!({"label": "Cost centre", "api_name": "cf_cost_centre", "value": 12})).unwrap();
-        assert_eq!((cf.label.as_str(), cf.api_name.as_deref()), ("Cost centre", Some("cf_cost_centre")));
+        let cf = CustomField::from_json(
+            &json!({"label": "Cost centre", "api_name": "cf_cost_centre", "value": 12}),
+        )
+        .unwrap();
+        assert_eq!(
+            (cf.label.as_str(), cf.api_name.as_deref()),
+            ("Cost centre", Some("cf_cost_centre"))
+        );
         assert_eq!(cf.value, json!(12));
         let cf = CustomField::from_json(&json!({"api_name": "cf_flag", "value": true})).unwrap();
         assert_eq!(cf.label, "cf_flag");

@@ -115,7 +115,9 @@ impl Document {
 /// The id, also under the underscored spelling some payloads use for POs.
 fn id_value(kind: DocumentKind, v: &Value) -> Option<&Value> {
     match kind {
-        DocumentKind::PurchaseOrder => lenient::first(v, &["purchaseorder_id", "purchase_order_id"]),
+        DocumentKind::PurchaseOrder => {
+            lenient::first(v, &["purchaseorder_id", "purchase_order_id"])
+        }
         _ => v.get(kind.id_field()),
     }
 }
@@ -131,7 +133,9 @@ fn number_value(kind: DocumentKind, v: &Value) -> Option<&Value> {
 
 fn url_value(kind: DocumentKind, v: &Value) -> Option<&Value> {
     let own = format!("{}_url", kind.payload_key());
-    v.get(&own).filter(|u| !u.is_null()).or_else(|| v.get("url"))
+    v.get(&own)
+        .filter(|u| !u.is_null())
+        .or_else(|| v.get("url"))
 }
 
 fn first_contact_email(v: &Value) -> Option<String> {

@@ -46,7 +46,11 @@ fn invoice_detail() {
     assert_eq!(lines[0].item_total, Some(Decimal::new(120, 0)));
     assert_eq!(d.custom_fields.len(), 1);
     assert_eq!(d.custom_fields[0].value, json!("Normal"));
-    assert!(d.url.as_deref().unwrap_or("").starts_with("https://books.zoho.com/SecurePayment"));
+    assert!(d
+        .url
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("https://books.zoho.com/SecurePayment"));
 }
 
 #[test]
@@ -89,7 +93,10 @@ fn purchase_order_detail_uses_delivery_date() {
     assert_eq!(d.party_name.as_deref(), Some("Bowman Furniture"));
     assert_eq!(d.due_date, NaiveDate::from_ymd_opt(2014, 2, 17));
     assert_eq!(d.balance, None);
-    assert_eq!(d.line_items.as_ref().map(|l| l[0].item_order), Some(Some(0)));
+    assert_eq!(
+        d.line_items.as_ref().map(|l| l[0].item_order),
+        Some(Some(0))
+    );
 }
 
 #[test]
@@ -118,17 +125,28 @@ fn odd_fields_degrade_to_none() {
                 "line_items": null, "last_modified_time": "yesterday"}),
     )
     .unwrap();
-    assert_eq!((d.date, d.total, d.status, d.last_modified_time), (None, None, None, None));
+    assert_eq!(
+        (d.date, d.total, d.status, d.last_modified_time),
+        (None, None, None, None)
+    );
     assert!(d.custom_fields.is_empty());
     assert_eq!(d.line_items, None);
 }
 
 #[test]
 fn missing_id_is_a_decode_error() {
-    let err = Document::from_json(DocumentKind::PurchaseOrder, &json!({"status": "open"})).unwrap_err();
-    assert!(matches!(&err, BooksError::Decode(m) if m.contains("purchaseorder_id")), "{err}");
+    let err =
+        Document::from_json(DocumentKind::PurchaseOrder, &json!({"status": "open"})).unwrap_err();
+    assert!(
+        matches!(&err, BooksError::Decode(m) if m.contains("purchaseorder_id")),
+        "{err}"
+    );
     assert!(Document::from_json(DocumentKind::Invoice, &json!([1])).is_err());
-    let d = Document::from_json(DocumentKind::PurchaseOrder, &json!({"purchase_order_id": 5})).unwrap();
+    let d = Document::from_json(
+        DocumentKind::PurchaseOrder,
+        &json!({"purchase_order_id": 5}),
+    )
+    .unwrap();
     assert_eq!(d.id, "5");
 }
 

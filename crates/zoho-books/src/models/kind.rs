@@ -113,7 +113,12 @@ mod tests {
         let k = DocumentKind::PurchaseOrder;
         assert_eq!(
             (k.payload_key(), k.path(), k.id_field(), k.as_str()),
-            ("purchaseorder", "purchaseorders", "purchaseorder_id", "purchase_order")
+            (
+                "purchaseorder",
+                "purchaseorders",
+                "purchaseorder_id",
+                "purchase_order"
+            )
         );
         assert_eq!(DocumentKind::Invoice.path(), "invoices");
         assert_eq!(DocumentKind::Bill.id_field(), "bill_id");
@@ -136,13 +141,19 @@ mod tests {
             assert_eq!(s.parse::<DocumentKind>(), Ok(k), "{s}");
         }
         let err = "estimate".parse::<DocumentKind>().unwrap_err();
-        assert!(err.contains("expected invoice, bill or purchase_order"), "{err}");
+        assert!(
+            err.contains("expected invoice, bill or purchase_order"),
+            "{err}"
+        );
     }
 
     #[test]
     fn serde_matches_as_str() {
         for k in DocumentKind::ALL {
-            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(k.as_str()));
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
         }
     }
 }

@@ -114,10 +114,14 @@ pub fn parse_zoho_time(s: &str) -> Option<DateTime<FixedOffset>> {
     if s.is_empty() {
         return None;
     }
-    ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"]
-        .iter()
-        .find_map(|fmt| DateTime::parse_from_str(s, fmt).ok())
-        .or_else(|| DateTime::parse_from_rfc3339(s).ok())
+    [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%z",
+    ]
+    .iter()
+    .find_map(|fmt| DateTime::parse_from_str(s, fmt).ok())
+    .or_else(|| DateTime::parse_from_rfc3339(s).ok())
 }
 
 /// The JSON array under `key`, or an empty slice when it is missing or not an array.
@@ -147,8 +151,14 @@ mod tests {
 
     #[test]
     fn ids_from_strings_and_numbers() {
-        assert_eq!(id(Some(&json!("982000000567114"))).as_deref(), Some("982000000567114"));
-        assert_eq!(id(Some(&json!(982000000567114u64))).as_deref(), Some("982000000567114"));
+        assert_eq!(
+            id(Some(&json!("982000000567114"))).as_deref(),
+            Some("982000000567114")
+        );
+        assert_eq!(
+            id(Some(&json!(982000000567114u64))).as_deref(),
+            Some("982000000567114")
+        );
         assert_eq!(id(Some(&json!(""))), None);
         assert_eq!(id(Some(&json!(null))), None);
         assert_eq!(id(None), None);
@@ -157,7 +167,10 @@ mod tests {
     #[test]
     fn decimals_are_exact() {
         assert_eq!(decimal(Some(&json!(40.6))), Some(Decimal::new(406, 1)));
-        assert_eq!(decimal(Some(&json!("135.00"))), Some(Decimal::new(13500, 2)));
+        assert_eq!(
+            decimal(Some(&json!("135.00"))),
+            Some(Decimal::new(13500, 2))
+        );
         assert_eq!(decimal(Some(&json!(450))), Some(Decimal::new(450, 0)));
         assert_eq!(decimal(Some(&json!("1e2"))), Some(Decimal::new(100, 0)));
         assert_eq!(decimal(Some(&json!(""))), None);
@@ -175,15 +188,26 @@ mod tests {
         assert_eq!(a, c);
         assert_eq!(a, d);
         assert_eq!(a.offset().local_minus_utc(), -8 * 3600);
-        assert_eq!(parse_zoho_time("2013-09-11T17:18:32+0530").unwrap().to_rfc3339(), "2013-09-11T17:18:32+05:30");
+        assert_eq!(
+            parse_zoho_time("2013-09-11T17:18:32+0530")
+                .unwrap()
+                .to_rfc3339(),
+            "2013-09-11T17:18:32+05:30"
+        );
         assert_eq!(parse_zoho_time(""), None);
         assert_eq!(parse_zoho_time("19 Jan 2017"), None);
     }
 
     #[test]
     fn dates_flags_and_ints() {
-        assert_eq!(date(Some(&json!("2013-12-03"))), NaiveDate::from_ymd_opt(2013, 12, 3));
-        assert_eq!(date(Some(&json!("2013-12-03T00:00:00+0000"))), NaiveDate::from_ymd_opt(2013, 12, 3));
+        assert_eq!(
+            date(Some(&json!("2013-12-03"))),
+            NaiveDate::from_ymd_opt(2013, 12, 3)
+        );
+        assert_eq!(
+            date(Some(&json!("2013-12-03T00:00:00+0000"))),
+            NaiveDate::from_ymd_opt(2013, 12, 3)
+        );
         assert_eq!(date(Some(&json!(""))), None);
         assert_eq!(boolean(Some(&json!("true"))), Some(true));
         assert_eq!(boolean(Some(&json!(0))), Some(false));

@@ -12,8 +12,8 @@ mod payment;
 mod document_tests;
 
 pub use custom_field::CustomField;
-pub use document::{Document, DocumentSummary};
 pub(crate) use document::json_type;
+pub use document::{Document, DocumentSummary};
 pub use kind::DocumentKind;
 pub use lenient::parse_zoho_time;
 pub use line_item::LineItem;

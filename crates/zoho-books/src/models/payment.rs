@@ -115,10 +115,15 @@ mod tests {
         .unwrap();
         assert_eq!(p.invoice_ids, ["90300000079426", "90300000079427"]);
         assert_eq!(p.amount, Some(Decimal::new(450, 0)));
-        let p = CustomerPayment::from_json(&json!({"payment_id": 1, "invoice_id": "77", "amount": "10.50",
-            "last_modified_time": "2016-06-05T02:15:20-0700"}))
+        let p = CustomerPayment::from_json(
+            &json!({"payment_id": 1, "invoice_id": "77", "amount": "10.50",
+            "last_modified_time": "2016-06-05T02:15:20-0700"}),
+        )
         .unwrap();
-        assert_eq!((p.payment_id.as_str(), p.invoice_ids.as_slice()), ("1", &["77".to_owned()][..]));
+        assert_eq!(
+            (p.payment_id.as_str(), p.invoice_ids.as_slice()),
+            ("1", &["77".to_owned()][..])
+        );
         assert_eq!(p.amount, Some(Decimal::new(1050, 2)));
         assert!(p.last_modified_time.is_some());
         assert!(CustomerPayment::from_json(&json!({"amount": 1})).is_err());

@@ -7,13 +7,17 @@ use crate::datacentre::DataCentre;
 pub enum OAuthError {
     /// `invalid_code`: the authorization code expired (it lives 1–2 minutes) or was used
     /// already, or the refresh token was revoked. Either way the user must reconnect.
-    #[error("Zoho rejected the code or refresh token (invalid_code): it has expired, was already \
-             used, or was revoked; reconnect Zoho Books")]
+    #[error(
+        "Zoho rejected the code or refresh token (invalid_code): it has expired, was already \
+             used, or was revoked; reconnect Zoho Books"
+    )]
     InvalidCode,
     /// `invalid_client`: wrong client id or secret for this data centre.
-    #[error("Zoho rejected the client credentials for data centre {dc} (invalid_client): the \
+    #[error(
+        "Zoho rejected the client credentials for data centre {dc} (invalid_client): the \
              client secret may differ per data centre, or the request went to the wrong data \
-             centre; check the client secret or reconnect")]
+             centre; check the client secret or reconnect"
+    )]
     InvalidClient { dc: DataCentre },
     /// `Access Denied`, usually with HTTP 200: more than 10 token requests in 10 minutes.
     #[error("Zoho is throttling token requests (Access Denied: at most 10 per 10 minutes); back \

@@ -59,7 +59,9 @@ pub(crate) fn parse_token_response(
                 description: Some("the response body was not JSON".to_owned()),
             }
         } else {
-            OAuthError::Malformed(format!("HTTP {status} with a body that is not a JSON object"))
+            OAuthError::Malformed(format!(
+                "HTTP {status} with a body that is not a JSON object"
+            ))
         });
     };
     if let Some(error) = v.get("error").filter(|e| !e.is_null()) {
@@ -88,7 +90,10 @@ pub(crate) fn parse_token_response(
 
 fn classify_error(dc: DataCentre, error: String, description: Option<String>) -> OAuthError {
     let lower = error.to_ascii_lowercase();
-    let desc_lower = description.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let desc_lower = description
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match lower.as_str() {
         "invalid_code" => OAuthError::InvalidCode,
         "invalid_client" | "invalid_client_secret" => OAuthError::InvalidClient { dc },
@@ -124,24 +129,38 @@ mod tests {
 
     #[test]
     fn code_exchange_success() {
-        let t = parse(200, json!({
-            "access_token": "1000.2deaf8d0.703adef2", "refresh_token": "1000.18e98352.1bd83a6f",
-            "scope": "ZohoBooks.invoices.READ", "api_domain": "https://www.zohoapis.eu",
-            "token_type": "Bearer", "expires_in": 3600
-        }))
+        let t = parse(
+            200,
+            json!({
+                "access_token": "1000.2deaf8d0.703adef2", "refresh_token": "1000.18e98352.1bd83a6f",
+                "scope": "ZohoBooks.invoices.READ", "api_domain": "https://www.zohoapis.eu",
+                "token_type": "Bearer", "expires_in": 3600
+            }),
+        )
         .unwrap();
         assert_eq!(t.access_token.expose_secret(), "1000.2deaf8d0.703adef2");
-        assert_eq!(t.refresh_token.as_ref().map(|r| r.expose_secret()), Some("1000.18e98352.1bd83a6f"));
+        assert_eq!(
+            t.refresh_token.as_ref().map(|r| r.expose_secret()),
+            Some("1000.18e98352.1bd83a6f")
+        );
         assert_eq!(t.api_domain.as_deref(), Some("https://www.zohoapis.eu"));
         assert_eq!(t.expires_in, Duration::from_secs(3600));
     }
 
     #[test]
     fn refresh_has_no_refresh_token_and_lifetime_defaults() {
-        let t = parse(200, json!({"access_token": "a", "api_domain": "https://www.zohoapis.com"})).unwrap();
+        let t = parse(
+            200,
+            json!({"access_token": "a", "api_domain": "https://www.zohoapis.com"}),
+        )
+        .unwrap();
         assert!(t.refresh_token.is_none());
         assert_eq!(t.expires_in, Duration::from_secs(3600));
-        let t = parse(200, json!({"access_token": "a", "expires_in": 3600000, "expires_in_sec": 3600})).unwrap();
+        let t = parse(
+            200,
+            json!({"access_token": "a", "expires_in": 3600000, "expires_in_sec": 3600}),
+        )
+        .unwrap();
         assert_eq!(t.expires_in, Duration::from_secs(3600));
         let t = parse(200, json!({"access_token": "a", "expires_in": "1800"})).unwrap();
         assert_eq!(t.expires_in, Duration::from_secs(1800));
@@ -149,14 +168,20 @@ mod tests {
 
     #[test]
     fn errors_with_http_200_are_recognised() {
-        assert!(matches!(parse(200, json!({"error": "invalid_code"})), Err(OAuthError::InvalidCode)));
+        assert!(matches!(
+            parse(200, json!({"error": "invalid_code"})),
+            Err(OAuthError::InvalidCode)
+        ));
         assert!(matches!(
             parse(200, json!({"error": "invalid_client"})),
             Err(OAuthError::InvalidClient { dc: DataCentre::Eu })
         ));
         assert!(matches!(
-            parse(200, json!({"error_description": "You have made too many requests continuously. Please try again after some time.",
-                              "error": "Access Denied", "status": "failure"})),
+            parse(
+                200,
+                json!({"error_description": "You have made too many requests continuously. Please try again after some time.",
+                              "error": "Access Denied", "status": "failure"})
+            ),
             Err(OAuthError::Throttled)
         ));
         // An error key wins even if an access token is somehow present.
@@ -164,13 +189,22 @@ mod tests {
             parse(200, json!({"error": "invalid_redirect_uri", "access_token": "x"})),
             Err(OAuthError::Other { ref error, .. }) if error == "invalid_redirect_uri"
         ));
-        assert!(matches!(parse(400, json!({"error": "invalid_code"})), Err(OAuthError::InvalidCode)));
+        assert!(matches!(
+            parse(400, json!({"error": "invalid_code"})),
+            Err(OAuthError::InvalidCode)
+        ));
     }
 
     #[test]
     fn malformed_and_http_failures() {
-        assert!(matches!(parse(200, json!({"token_type": "Bearer"})), Err(OAuthError::Malformed(_))));
-        assert!(matches!(parse_token_response(DataCentre::Us, 200, b"<html>"), Err(OAuthError::Malformed(_))));
+        assert!(matches!(
+            parse(200, json!({"token_type": "Bearer"})),
+            Err(OAuthError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_token_response(DataCentre::Us, 200, b"<html>"),
+            Err(OAuthError::Malformed(_))
+        ));
         let e = parse_token_response(DataCentre::Us, 503, b"busy").unwrap_err();
         assert!(e.is_retryable(), "{e}");
     }
@@ -178,15 +212,25 @@ mod tests {
     #[test]
     fn invalid_client_message_names_the_data_centre_and_the_fix() {
         let msg = OAuthError::InvalidClient { dc: DataCentre::Eu }.to_string();
-        assert!(msg.contains("EU") && msg.contains("client secret may differ per data centre"), "{msg}");
+        assert!(
+            msg.contains("EU") && msg.contains("client secret may differ per data centre"),
+            "{msg}"
+        );
         assert!(msg.contains("reconnect"), "{msg}");
     }
 
     #[test]
     fn debug_redacts_tokens() {
-        let t = parse(200, json!({"access_token": "AccessSecret123", "refresh_token": "RefreshSecret456"})).unwrap();
+        let t = parse(
+            200,
+            json!({"access_token": "AccessSecret123", "refresh_token": "RefreshSecret456"}),
+        )
+        .unwrap();
         let d = format!("{t:?}");
-        assert!(!d.contains("AccessSecret123") && !d.contains("RefreshSecret456"), "{d}");
+        assert!(
+            !d.contains("AccessSecret123") && !d.contains("RefreshSecret456"),
+            "{d}"
+        );
         assert!(d.contains("REDACTED"));
     }
 }

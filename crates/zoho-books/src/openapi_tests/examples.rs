@@ -35,7 +35,9 @@ fn example(spec: &Value, schema: &Value, depth: usize) -> Option<Value> {
         return Some(Value::Object(obj));
     }
     if let Some(items) = schema.get("items") {
-        return Some(Value::Array(example(spec, items, depth + 1).into_iter().collect()));
+        return Some(Value::Array(
+            example(spec, items, depth + 1).into_iter().collect(),
+        ));
     }
     None
 }

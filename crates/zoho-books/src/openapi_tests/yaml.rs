@@ -29,7 +29,11 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
                 return None;
             }
             let indent = raw.len() - raw.trim_start().len();
-            Some(Line { indent, content, number: i + 1 })
+            Some(Line {
+                indent,
+                content,
+                number: i + 1,
+            })
         })
         .collect();
     let mut p = Parser { lines, pos: 0 };
@@ -39,7 +43,10 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
     let indent = p.lines[0].indent;
     let v = p.block(indent)?;
     match p.lines.get(p.pos) {
-        Some(l) => Err(format!("line {}: unexpected content {:?}", l.number, l.content)),
+        Some(l) => Err(format!(
+            "line {}: unexpected content {:?}",
+            l.number, l.content
+        )),
         None => Ok(v),
     }
 }
@@ -79,7 +86,12 @@ impl<'a> Parser<'a> {
         Ok(Value::Object(map))
     }
 
-    fn value_after_key(&mut self, indent: usize, rest: &str, number: usize) -> Result<Value, String> {
+    fn value_after_key(
+        &mut self,
+        indent: usize,
+        rest: &str,
+        number: usize,
+    ) -> Result<Value, String> {
         if !rest.is_empty() {
             return scalar_or_flow(rest).map_err(|e| format!("line {number}: {e}"));
         }
@@ -88,7 +100,9 @@ impl<'a> Parser<'a> {
                 let i = next.indent;
                 self.block(i)
             }
-            Some(next) if next.indent == indent && is_seq_item(next.content) => self.sequence(indent),
+            Some(next) if next.indent == indent && is_seq_item(next.content) => {
+                self.sequence(indent)
+            }
             _ => Ok(Value::Null),
         }
     }
@@ -116,7 +130,11 @@ impl<'a> Parser<'a> {
                 });
             } else if split_key(rest).is_some() && !rest.starts_with(['[', '{']) {
                 // `- key: value` opens a mapping whose keys sit at the column after "- ".
-                self.lines[self.pos] = Line { indent: column, content: rest, number };
+                self.lines[self.pos] = Line {
+                    indent: column,
+                    content: rest,
+                    number,
+                };
                 items.push(self.mapping(column)?);
             } else {
                 self.pos += 1;
@@ -212,8 +230,11 @@ fn quoted(s: &str) -> Result<(String, &str), String> {
                     'r' => out.push('\r'),
                     '0' => out.push('\0'),
                     'u' => {
-                        let hex: String = (0..4).filter_map(|_| chars.next().map(|(_, h)| h)).collect();
-                        let code = u32::from_str_radix(&hex, 16).map_err(|_| format!("bad \\u escape {hex:?}"))?;
+                        let hex: String = (0..4)
+                            .filter_map(|_| chars.next().map(|(_, h)| h))
+                            .collect();
+                        let code = u32::from_str_radix(&hex, 16)
+                            .map_err(|_| format!("bad \\u escape {hex:?}"))?;
                         out.push(char::from_u32(code).ok_or("bad \\u code point")?);
                     }
                     other => out.push(other),
@@ -249,7 +270,9 @@ fn plain(s: &str) -> Value {
     }
     let float_like = !leading_zero
         && digits.bytes().next().is_some_and(|b| b.is_ascii_digit())
-        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     if float_like {
         if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
             return Value::Number(n);

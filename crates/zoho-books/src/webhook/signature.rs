@@ -50,7 +50,8 @@ pub fn sign(secret: &SecretString, signing_string: &[u8]) -> String {
 /// Checks a signature header against the request, in constant time.
 ///
 /// Accepts upper- or lower-case hex, surrounding whitespace and an optional `sha256=` prefix.
-/// Any malformed header (wrong length, not hex, empty) is simply `false`.
+/// Any malformed header (wrong length, not hex, empty) is simply `false`, and so is an empty
+/// secret: an unconfigured secret must not make every signature "valid" for whoever guesses it.
 pub fn verify_signature(
     secret: &SecretString,
     query_pairs: &[(String, String)],
@@ -58,6 +59,9 @@ pub fn verify_signature(
     raw_body: &[u8],
     header_value: &str,
 ) -> bool {
+    if secret.expose_secret().is_empty() {
+        return false;
+    }
     let header = header_value.trim();
     let header = header
         .strip_prefix("sha256=")
@@ -83,7 +87,10 @@ fn mac(secret: &SecretString, message: &[u8]) -> HmacSha256 {
 pub(crate) fn is_form(content_type: Option<&str>) -> bool {
     content_type
         .and_then(|ct| ct.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 #[cfg(test)]
@@ -91,7 +98,9 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn secret() -> SecretString {
@@ -136,12 +145,35 @@ mod tests {
     #[test]
     fn verifies_good_signatures_in_any_case() {
         let q = pairs(&[("name", "basic")]);
-        let sig = sign(&secret(), &signing_string(&q, Some("application/json"), BODY));
+        let sig = sign(
+            &secret(),
+            &signing_string(&q, Some("application/json"), BODY),
+        );
         assert_eq!(sig.len(), 64);
-        assert!(sig.chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()));
-        assert!(verify_signature(&secret(), &q, Some("application/json"), BODY, &sig));
-        assert!(verify_signature(&secret(), &q, Some("application/json"), BODY, &sig.to_uppercase()));
-        assert!(verify_signature(&secret(), &q, None, BODY, &format!(" sha256={sig} ")));
+        assert!(sig
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()));
+        assert!(verify_signature(
+            &secret(),
+            &q,
+            Some("application/json"),
+            BODY,
+            &sig
+        ));
+        assert!(verify_signature(
+            &secret(),
+            &q,
+            Some("application/json"),
+            BODY,
+            &sig.to_uppercase()
+        ));
+        assert!(verify_signature(
+            &secret(),
+            &q,
+            None,
+            BODY,
+            &format!(" sha256={sig} ")
+        ));
     }
 
     #[test]
@@ -150,10 +182,32 @@ mod tests {
         let sig = sign(&secret(), &signing_string(&q, None, BODY));
         let other = SecretString::from("zyxWVU987654".to_owned());
         assert!(!verify_signature(&other, &q, None, BODY, &sig));
-        assert!(!verify_signature(&secret(), &q, None, br#"{"created_date":"2019-03-07","event_id":"5675"}"#, &sig));
-        assert!(!verify_signature(&secret(), &pairs(&[("name", "pro")]), None, BODY, &sig));
+        assert!(!verify_signature(
+            &secret(),
+            &q,
+            None,
+            br#"{"created_date":"2019-03-07","event_id":"5675"}"#,
+            &sig
+        ));
+        assert!(!verify_signature(
+            &secret(),
+            &pairs(&[("name", "pro")]),
+            None,
+            BODY,
+            &sig
+        ));
         assert!(!verify_signature(&secret(), &[], None, BODY, &sig));
-        for bad in ["", "zz", &sig[..63], &sig[..62], &format!("{sig}00"), "not-hex-at-all"] {
+        let empty = SecretString::from(String::new());
+        let empty_sig = sign(&empty, &signing_string(&q, None, BODY));
+        assert!(!verify_signature(&empty, &q, None, BODY, &empty_sig));
+        for bad in [
+            "",
+            "zz",
+            &sig[..63],
+            &sig[..62],
+            &format!("{sig}00"),
+            "not-hex-at-all",
+        ] {
             assert!(!verify_signature(&secret(), &q, None, BODY, bad), "{bad:?}");
         }
     }

@@ -69,7 +69,10 @@ pub async fn refresh(sandbox: &ZohoSandbox, dc: &str, refresh: &str) -> Value {
 pub async fn access_token(sandbox: &ZohoSandbox, dc: &str, orgs: &[&str]) -> String {
     let refresh_token = sandbox.issue_refresh_token(CLIENT_ID, orgs);
     let body = refresh(sandbox, dc, &refresh_token).await;
-    body["access_token"].as_str().expect("an access token").to_owned()
+    body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }
 
 /// GET with the Books auth header; returns status, headers and JSON body.

@@ -7,7 +7,12 @@ use url::Url;
 
 use super::*;
 
-async fn exchange_code(sandbox: &ZohoSandbox, dc: &str, code: &str, redirect_uri: &str) -> (u16, Value) {
+async fn exchange_code(
+    sandbox: &ZohoSandbox,
+    dc: &str,
+    code: &str,
+    redirect_uri: &str,
+) -> (u16, Value) {
     let response = http()
         .post(token_url(sandbox, dc))
         .form(&[
@@ -20,7 +25,10 @@ async fn exchange_code(sandbox: &ZohoSandbox, dc: &str, code: &str, redirect_uri
         .send()
         .await
         .expect("token endpoint answers");
-    (response.status().as_u16(), response.json().await.expect("JSON"))
+    (
+        response.status().as_u16(),
+        response.json().await.expect("JSON"),
+    )
 }
 
 #[tokio::test]
@@ -33,14 +41,26 @@ async fn code_exchange_then_refresh() {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3600);
     let refresh_token = body["refresh_token"].as_str().expect("a refresh token");
-    let first_access = body["access_token"].as_str().expect("an access token").to_owned();
+    let first_access = body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
 
     let refreshed = refresh(&sandbox, "eu", refresh_token).await;
-    assert!(refreshed.get("refresh_token").is_none(), "a refresh answer has no refresh_token: {refreshed}");
+    assert!(
+        refreshed.get("refresh_token").is_none(),
+        "a refresh answer has no refresh_token: {refreshed}"
+    );
     let access = refreshed["access_token"].as_str().expect("an access token");
     assert_ne!(access, first_access);
-    assert_eq!(refreshed["api_domain"], json!(sandbox.api_domain("eu").as_str()));
-    assert_eq!((sandbox.token_requests(), sandbox.refresh_requests()), (2, 1));
+    assert_eq!(
+        refreshed["api_domain"],
+        json!(sandbox.api_domain("eu").as_str())
+    );
+    assert_eq!(
+        (sandbox.token_requests(), sandbox.refresh_requests()),
+        (2, 1)
+    );
 
     let (status, _, orgs) = get(&books_url(&sandbox, "eu", "/organizations"), access).await;
     assert_eq!(status, 200);
@@ -61,7 +81,14 @@ async fn parameters_in_the_query_string_work_too() {
         .append_pair("client_id", CLIENT_ID)
         .append_pair("client_secret", CLIENT_SECRET)
         .append_pair("refresh_token", &refresh_token);
-    let body: Value = http().post(url).send().await.expect("answer").json().await.expect("JSON");
+    let body: Value = http()
+        .post(url)
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
     assert!(body["access_token"].is_string(), "{body}");
 }
 
@@ -81,7 +108,12 @@ async fn token_errors_come_with_http_200() {
 
     let wrong_secret: Value = http()
         .post(token_url(&sandbox, "eu"))
-        .form(&[("grant_type", "refresh_token"), ("client_id", CLIENT_ID), ("client_secret", "nope"), ("refresh_token", "x")])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", "nope"),
+            ("refresh_token", "x"),
+        ])
         .send()
         .await
         .expect("answer")
@@ -92,9 +124,15 @@ async fn token_errors_come_with_http_200() {
 
     let refresh_token = sandbox.issue_refresh_token(CLIENT_ID, &[EU_ORG]);
     assert!(refresh(&sandbox, "eu", &refresh_token).await["access_token"].is_string());
-    assert_eq!(refresh(&sandbox, "us", &refresh_token).await, json!({"error": "invalid_code"}));
+    assert_eq!(
+        refresh(&sandbox, "us", &refresh_token).await,
+        json!({"error": "invalid_code"})
+    );
     sandbox.revoke_refresh_token(&refresh_token);
-    assert_eq!(refresh(&sandbox, "eu", &refresh_token).await, json!({"error": "invalid_code"}));
+    assert_eq!(
+        refresh(&sandbox, "eu", &refresh_token).await,
+        json!({"error": "invalid_code"})
+    );
     assert_eq!(sandbox.refresh_requests(), 1);
 }
 
@@ -103,7 +141,10 @@ async fn secrets_can_differ_per_data_centre() {
     let sandbox = start(ZohoSandboxConfig::default()).await;
     sandbox.set_client_secret_for_dc(CLIENT_ID, "eu", "eu-only-secret");
     let refresh_token = sandbox.issue_refresh_token(CLIENT_ID, &[EU_ORG]);
-    assert_eq!(refresh(&sandbox, "eu", &refresh_token).await, json!({"error": "invalid_client"}));
+    assert_eq!(
+        refresh(&sandbox, "eu", &refresh_token).await,
+        json!({"error": "invalid_client"})
+    );
 }
 
 #[tokio::test]
@@ -120,7 +161,12 @@ async fn the_token_endpoint_throttles_per_client_and_recovers() {
     }
     let response = http()
         .post(token_url(&sandbox, "eu"))
-        .form(&[("grant_type", "refresh_token"), ("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET), ("refresh_token", refresh_token.as_str())])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("refresh_token", refresh_token.as_str()),
+        ])
         .send()
         .await
         .expect("answer");
@@ -130,21 +176,36 @@ async fn the_token_endpoint_throttles_per_client_and_recovers() {
         body,
         json!({"error_description": "You have made too many requests continuously. Please try again after some time.", "error": "Access Denied", "status": "failure"})
     );
-    assert_eq!((sandbox.token_requests(), sandbox.refresh_requests()), (4, 3));
+    assert_eq!(
+        (sandbox.token_requests(), sandbox.refresh_requests()),
+        (4, 3)
+    );
     tokio::time::sleep(Duration::from_millis(450)).await;
     assert!(refresh(&sandbox, "eu", &refresh_token).await["access_token"].is_string());
 }
 
 #[tokio::test]
 async fn an_eleventh_access_token_invalidates_the_oldest() {
-    let config = ZohoSandboxConfig { token_requests_per_window: 100, ..ZohoSandboxConfig::default() };
+    let config = ZohoSandboxConfig {
+        token_requests_per_window: 100,
+        ..ZohoSandboxConfig::default()
+    };
     let sandbox = start(config).await;
     let refresh_token = sandbox.issue_refresh_token(CLIENT_ID, &[EU_ORG]);
     let mut tokens = Vec::new();
     for _ in 0..11 {
-        tokens.push(refresh(&sandbox, "eu", &refresh_token).await["access_token"].as_str().expect("token").to_owned());
+        tokens.push(
+            refresh(&sandbox, "eu", &refresh_token).await["access_token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+        );
     }
-    let url = books_url(&sandbox, "eu", &format!("/invoices?organization_id={EU_ORG}"));
+    let url = books_url(
+        &sandbox,
+        "eu",
+        &format!("/invoices?organization_id={EU_ORG}"),
+    );
     let (status, _, body) = get(&url, &tokens[0]).await;
     assert_eq!((status, body["code"].clone()), (401, json!(14)));
     assert_eq!(get(&url, &tokens[1]).await.0, 200);
@@ -153,23 +214,37 @@ async fn an_eleventh_access_token_invalidates_the_oldest() {
 
 #[tokio::test]
 async fn access_tokens_expire() {
-    let config = ZohoSandboxConfig { access_token_ttl: Duration::from_millis(200), ..ZohoSandboxConfig::default() };
+    let config = ZohoSandboxConfig {
+        access_token_ttl: Duration::from_millis(200),
+        ..ZohoSandboxConfig::default()
+    };
     let sandbox = start(config).await;
     let refresh_token = sandbox.issue_refresh_token(CLIENT_ID, &[EU_ORG]);
     let body = refresh(&sandbox, "eu", &refresh_token).await;
     assert_eq!(body["expires_in"], 1);
     let token = body["access_token"].as_str().expect("token");
-    let url = books_url(&sandbox, "eu", &format!("/invoices?organization_id={EU_ORG}"));
+    let url = books_url(
+        &sandbox,
+        "eu",
+        &format!("/invoices?organization_id={EU_ORG}"),
+    );
     assert_eq!(get(&url, token).await.0, 200);
     tokio::time::sleep(Duration::from_millis(250)).await;
     let (status, _, body) = get(&url, token).await;
-    assert_eq!((status, body), (401, json!({"code": 14, "message": "Invalid OAuth token"})));
+    assert_eq!(
+        (status, body),
+        (401, json!({"code": 14, "message": "Invalid OAuth token"}))
+    );
 }
 
 fn redirect_params(response: &reqwest::Response) -> std::collections::HashMap<String, String> {
     assert_eq!(response.status().as_u16(), 302);
     let location = response.headers()["location"].to_str().expect("text");
-    Url::parse(location).expect("URL").query_pairs().into_owned().collect()
+    Url::parse(location)
+        .expect("URL")
+        .query_pairs()
+        .into_owned()
+        .collect()
 }
 
 #[tokio::test]
@@ -177,7 +252,8 @@ async fn the_consent_flow_redirects_like_multi_dc() {
     let sandbox = start(ZohoSandboxConfig::default()).await;
     let redirect_uri = "http://127.0.0.1:9/oauth/zoho/callback";
     // The user starts at the US accounts server, but their organization lives in the EU.
-    let mut auth = Url::parse(&format!("{}/oauth/v2/auth", sandbox.accounts_url("us"))).expect("URL");
+    let mut auth =
+        Url::parse(&format!("{}/oauth/v2/auth", sandbox.accounts_url("us"))).expect("URL");
     auth.query_pairs_mut()
         .append_pair("scope", "ZohoBooks.fullaccess.all")
         .append_pair("client_id", CLIENT_ID)
@@ -189,18 +265,29 @@ async fn the_consent_flow_redirects_like_multi_dc() {
     let response = http().get(auth.clone()).send().await.expect("answer");
     let params = redirect_params(&response);
     assert_eq!(params["location"], "eu");
-    assert_eq!(params["accounts-server"], sandbox.accounts_url("eu").as_str());
+    assert_eq!(
+        params["accounts-server"],
+        sandbox.accounts_url("eu").as_str()
+    );
     assert_eq!(params["state"], "7f3c");
     let (_, body) = exchange_code(&sandbox, "eu", &params["code"], redirect_uri).await;
     assert_eq!(body["api_domain"], json!(sandbox.api_domain("eu").as_str()));
 
     // Without sandbox_org, every organization of the DC asked is granted.
-    let auth_eu = auth.as_str().replace("/accounts/us/", "/accounts/eu/").replace(&format!("&sandbox_org={EU_ORG}"), "");
+    let auth_eu = auth
+        .as_str()
+        .replace("/accounts/us/", "/accounts/eu/")
+        .replace(&format!("&sandbox_org={EU_ORG}"), "");
     let params = redirect_params(&http().get(auth_eu).send().await.expect("answer"));
     let (_, body) = exchange_code(&sandbox, "eu", &params["code"], redirect_uri).await;
     let token = body["access_token"].as_str().expect("token");
     let (_, _, orgs) = get(&books_url(&sandbox, "eu", "/organizations"), token).await;
-    let ids: Vec<&str> = orgs["organizations"].as_array().expect("list").iter().filter_map(|o| o["organization_id"].as_str()).collect();
+    let ids: Vec<&str> = orgs["organizations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|o| o["organization_id"].as_str())
+        .collect();
     assert_eq!(ids, [EU_ORG, EU_ORG_2]);
     assert_eq!(orgs["organizations"][0]["is_default_org"], true);
 
@@ -211,8 +298,20 @@ async fn the_consent_flow_redirects_like_multi_dc() {
 
     let denied = format!("{auth}&sandbox_deny=1");
     let params = redirect_params(&http().get(denied).send().await.expect("answer"));
-    assert_eq!((params["error"].as_str(), params["state"].as_str()), ("access_denied", "7f3c"));
+    assert_eq!(
+        (params["error"].as_str(), params["state"].as_str()),
+        ("access_denied", "7f3c")
+    );
 
     let unknown = auth.as_str().replace(CLIENT_ID, "1000.UNKNOWN");
-    assert_eq!(http().get(unknown).send().await.expect("answer").status().as_u16(), 400);
+    assert_eq!(
+        http()
+            .get(unknown)
+            .send()
+            .await
+            .expect("answer")
+            .status()
+            .as_u16(),
+        400
+    );
 }
