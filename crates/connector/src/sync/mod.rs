@@ -62,12 +62,21 @@ impl JobPayload {
     }
 }
 
+/// An API whose limits are shared by all jobs of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Upstream {
+    Zoho,
+    Monday,
+}
+
 /// How a job attempt ended, when it did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    /// Try again later; `after` is the upstream's wait hint, if it gave one.
+    /// Try again later; `after` is the upstream's wait hint, if it gave one. With a `pause`
+    /// scope the hint holds for every job of the connection on that upstream, not just this one
+    /// (monday's limits are per account, Zoho's per organization).
     #[error("{reason}")]
-    Retry { reason: String, after: Option<Duration> },
+    Retry { reason: String, after: Option<Duration>, pause: Option<Upstream> },
     /// Retrying cannot help (bad mapping, rejected value): dead state with this reason.
     #[error("{0}")]
     Permanent(String),
@@ -78,7 +87,7 @@ pub enum JobError {
 
 impl JobError {
     pub fn retry(reason: impl Into<String>) -> Self {
-        JobError::Retry { reason: reason.into(), after: None }
+        JobError::Retry { reason: reason.into(), after: None, pause: None }
     }
 }
 
@@ -94,7 +103,10 @@ impl From<monday::MondayError> for JobError {
                 "monday refused the connection's token ({message}); check connections.monday.token, then replay with `ml-connector dead retry`"
             )),
             M::Permanent { code, message, .. } => JobError::Permanent(format!("monday rejected the write ({code}): {message}")),
-            other if other.is_retryable() => JobError::Retry { after: other.retry_after(), reason: format!("monday: {other}") },
+            other if other.is_retryable() => {
+                let after = other.retry_after();
+                JobError::Retry { pause: after.map(|_| Upstream::Monday), after, reason: format!("monday: {other}") }
+            }
             other => JobError::Permanent(format!("monday: {other}")),
         }
     }
@@ -110,10 +122,12 @@ pub(crate) fn books_error(e: BooksError, clock_now_ms: i64) -> JobError {
         BooksError::RateLimited { kind: RateLimitKind::PerMinute, retry_after } => JobError::Retry {
             reason: "Zoho per-minute limit reached (429 code 44)".into(),
             after: Some(retry_after.unwrap_or(Duration::from_secs(60))),
+            pause: Some(Upstream::Zoho),
         },
         BooksError::RateLimited { kind: RateLimitKind::Concurrency, retry_after } => JobError::Retry {
             reason: "Zoho concurrent-call limit reached (429 code 1070)".into(),
             after: Some(retry_after.unwrap_or(Duration::from_secs(2))),
+            pause: None,
         },
         e if e.is_retryable() => JobError::retry(format!("Zoho: {e}")),
         e => JobError::Permanent(format!("Zoho: {e}")),
@@ -129,7 +143,7 @@ impl From<crate::zoho::TokenError> for JobError {
     fn from(e: crate::zoho::TokenError) -> Self {
         use crate::zoho::TokenError as T;
         match e {
-            T::Throttled => JobError::Retry { reason: e.to_string(), after: Some(Duration::from_secs(60)) },
+            T::Throttled => JobError::Retry { reason: e.to_string(), after: Some(Duration::from_secs(60)), pause: None },
             T::Transient(_) => JobError::retry(e.to_string()),
             other => JobError::Permanent(other.to_string()),
         }

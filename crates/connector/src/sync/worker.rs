@@ -57,6 +57,11 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
         let _ = rt.queue.kill(&job, &reason).await;
         return;
     }
+    // An upstream asked this connection to wait: hold the job until then, spending no attempt.
+    if let Some(until_ms) = rt.pauses.paused_until(&job.connection_id, rt.clock.now_ms()) {
+        let _ = rt.queue.park(&job, until_ms, "waiting as the upstream API asked (rate limit)").await;
+        return;
+    }
     let heartbeat_every = Duration::from_secs(rt.config.workers.lease_seconds.max(3) / 3);
     let work = execute(rt, &job);
     tokio::pin!(work);
@@ -80,7 +85,10 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             tracing::warn!(%reason, "job parked");
             rt.queue.park(&job, until_ms, &reason).await
         }
-        Err(JobError::Retry { reason, after }) => {
+        Err(JobError::Retry { reason, after, pause }) => {
+            if let (Some(upstream), Some(after)) = (pause, after) {
+                rt.pauses.pause(&job.connection_id, upstream, rt.clock.now_ms() + after.as_millis() as i64);
+            }
             if job.attempts >= job.max_attempts {
                 let reason = format!("gave up after {} attempts; last error: {reason}", job.attempts);
                 tracing::error!(%reason, "job exhausted its attempts");

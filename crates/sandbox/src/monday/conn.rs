@@ -49,11 +49,18 @@ impl KillableStream {
 }
 
 fn aborted() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "monday sandbox: drop_after_write fault")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "monday sandbox: drop_after_write fault",
+    )
 }
 
 impl AsyncRead for KillableStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if self.killed() {
             return Poll::Ready(Err(aborted()));
         }
@@ -62,14 +69,22 @@ impl AsyncRead for KillableStream {
 }
 
 impl AsyncWrite for KillableStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if self.killed() {
             return Poll::Ready(Err(aborted()));
         }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         if self.killed() {
             return Poll::Ready(Err(aborted()));
         }
@@ -102,7 +117,13 @@ impl Listener for KillableListener {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
                     let kill = Arc::new(AtomicBool::new(false));
-                    return (KillableStream { inner: stream, kill: Arc::clone(&kill) }, ConnHandle { kill });
+                    return (
+                        KillableStream {
+                            inner: stream,
+                            kill: Arc::clone(&kill),
+                        },
+                        ConnHandle { kill },
+                    );
                 }
                 // Typically EMFILE under heavy parallel tests: back off briefly, as axum does.
                 Err(e) => {
@@ -115,7 +136,9 @@ impl Listener for KillableListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.inner.local_addr()?;
-        Ok(ConnHandle { kill: Arc::new(AtomicBool::new(false)) })
+        Ok(ConnHandle {
+            kill: Arc::new(AtomicBool::new(false)),
+        })
     }
 }
 

@@ -6,108 +6,25 @@ use std::sync::OnceLock;
 
 use apollo_compiler::ast;
 use apollo_compiler::executable::{Field, Operation, OperationType, Selection, SelectionSet};
-use apollo_compiler::validation::{DiagnosticList, Valid};
+use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
 use serde_json::{json, Map, Value};
 
+use super::errors::diagnostics;
+pub(crate) use super::errors::GqlError;
 use super::resolvers::{resolve_field, Obj, Reader};
 
 const SDL: &str = include_str!("schema.graphql");
 
 fn schema() -> &'static Valid<Schema> {
     static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
-    SCHEMA.get_or_init(|| match Schema::parse_and_validate(SDL, "monday-sandbox.graphql") {
-        Ok(schema) => schema,
-        // The SDL is a compile-time constant checked by the tests; a failure is a sandbox bug.
-        Err(e) => panic!("built-in monday sandbox schema is invalid: {}", e.errors),
-    })
-}
-
-/// One entry of a response's `errors[]`, in monday's 2025-04+ shape (boxed: errors travel in
-/// `Result`s everywhere and should stay small).
-#[derive(Debug, Clone)]
-pub(crate) struct GqlError(Box<ErrorData>);
-
-#[derive(Debug, Clone)]
-pub(crate) struct ErrorData {
-    pub message: String,
-    pub code: String,
-    pub locations: Vec<(usize, usize)>,
-    pub path: Vec<Value>,
-    /// `extensions.status_code`; omitted for validation errors.
-    pub status_code: Option<u16>,
-    pub error_data: Option<Value>,
-    /// Further `extensions` keys (`retry_in_seconds`, `typeName`, ...).
-    pub extra: Map<String, Value>,
-}
-
-impl std::ops::Deref for GqlError {
-    type Target = ErrorData;
-    fn deref(&self) -> &ErrorData {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for GqlError {
-    fn deref_mut(&mut self) -> &mut ErrorData {
-        &mut self.0
-    }
-}
-
-impl GqlError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        GqlError(Box::new(ErrorData {
-            message: message.into(),
-            code: code.to_string(),
-            locations: Vec::new(),
-            path: Vec::new(),
-            status_code: Some(200),
-            error_data: Some(json!({})),
-            extra: Map::new(),
-        }))
-    }
-
-    pub fn with_data(mut self, data: Value) -> Self {
-        self.error_data = Some(data);
-        self
-    }
-
-    pub fn with_status(mut self, status: u16) -> Self {
-        self.status_code = Some(status);
-        self
-    }
-
-    pub fn with_extra(mut self, key: &str, value: Value) -> Self {
-        self.extra.insert(key.to_string(), value);
-        self
-    }
-
-    pub fn to_json(&self) -> Value {
-        let mut ext = Map::new();
-        ext.insert("code".into(), Value::String(self.code.clone()));
-        if let Some(status) = self.status_code {
-            ext.insert("status_code".into(), json!(status));
-        }
-        if let Some(data) = &self.error_data {
-            ext.insert("error_data".into(), data.clone());
-        }
-        ext.extend(self.extra.clone());
-        let mut out = Map::new();
-        out.insert("message".into(), Value::String(self.message.clone()));
-        if !self.locations.is_empty() {
-            let locs: Vec<Value> = self
-                .locations
-                .iter()
-                .map(|(line, column)| json!({"line": line, "column": column}))
-                .collect();
-            out.insert("locations".into(), Value::Array(locs));
-        }
-        if !self.path.is_empty() {
-            out.insert("path".into(), Value::Array(self.path.clone()));
-        }
-        out.insert("extensions".into(), Value::Object(ext));
-        Value::Object(out)
-    }
+    SCHEMA.get_or_init(
+        || match Schema::parse_and_validate(SDL, "monday-sandbox.graphql") {
+            Ok(schema) => schema,
+            // The SDL is a compile-time constant checked by the tests; a failure is a sandbox bug.
+            Err(e) => panic!("built-in monday sandbox schema is invalid: {}", e.errors),
+        },
+    )
 }
 
 /// A parsed, validated request with coerced variables.
@@ -131,7 +48,10 @@ impl Prepared {
     }
 
     pub fn exec(&self) -> Exec<'_> {
-        Exec { doc: &self.doc, vars: &self.vars }
+        Exec {
+            doc: &self.doc,
+            vars: &self.vars,
+        }
     }
 }
 
@@ -147,9 +67,12 @@ pub(crate) fn prepare(
     let operation = doc.operations.get(operation_name).map_err(|e| {
         vec![GqlError::new("missingOperation", e.message().to_string()).with_status(400)]
     })?;
-    let raw: apollo_compiler::response::JsonMap =
-        serde_json::from_value(Value::Object(variables)).map_err(|e| {
-            vec![GqlError::new("variableMismatch", format!("Invalid variables: {e}"))]
+    let raw: apollo_compiler::response::JsonMap = serde_json::from_value(Value::Object(variables))
+        .map_err(|e| {
+            vec![GqlError::new(
+                "variableMismatch",
+                format!("Invalid variables: {e}"),
+            )]
         })?;
     let coerced = apollo_compiler::request::coerce_variable_values(schema, operation, &raw)
         .map_err(|e| {
@@ -162,59 +85,11 @@ pub(crate) fn prepare(
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
-    Ok(Prepared { doc, operation_name: operation_name.map(str::to_string), vars })
-}
-
-/// Turns apollo-compiler diagnostics into graphql-ruby style errors, which monday returns.
-fn diagnostics(list: &DiagnosticList) -> Vec<GqlError> {
-    list.iter()
-        .map(|d| {
-            let json = d.to_json();
-            let locations: Vec<(usize, usize)> =
-                json.locations.iter().map(|l| (l.line, l.column)).collect();
-            let name = d.error.unstable_error_name().unwrap_or_default();
-            let mut err = match name {
-                "UndefinedField" => {
-                    // apollo: "type `Board` does not have a field `new_field`"
-                    let ticks: Vec<&str> = json.message.split('`').collect();
-                    let (ty, field) = (ticks.get(1).copied().unwrap_or("?"), ticks.get(3).copied().unwrap_or("?"));
-                    GqlError::new("undefinedField", format!("Field '{field}' doesn't exist on type '{ty}'"))
-                        .with_extra("typeName", json!(ty))
-                        .with_extra("fieldName", json!(field))
-                }
-                "" if json.message.starts_with("syntax error") => {
-                    let (line, col) = locations.first().copied().unwrap_or((1, 1));
-                    let detail = json.message.trim_start_matches("syntax error: ");
-                    GqlError::new("ParseError", format!("Parse error on \"{detail}\" at [{line}, {col}]"))
-                }
-                other => GqlError::new(ruby_code(other), json.message.clone()),
-            };
-            err.locations = locations;
-            err.status_code = None;
-            err.error_data = None;
-            err
-        })
-        .collect()
-}
-
-/// graphql-ruby's static validation codes for apollo-compiler's error kinds.
-fn ruby_code(apollo_name: &str) -> &'static str {
-    match apollo_name {
-        "UndefinedArgument" => "argumentNotAccepted",
-        "RequiredArgument" => "missingRequiredArguments",
-        "UndefinedVariable" => "variableNotDefined",
-        "UnusedVariable" => "variableNotUsed",
-        "UndefinedEnumValue" | "UnsupportedValueType" | "IntCoercionError" | "FloatCoercionError" => {
-            "argumentLiteralsIncompatible"
-        }
-        "DisallowedVariableUsage" => "variableMismatch",
-        "MissingSubselection" | "SubselectionOnScalarType" | "SubselectionOnEnumType" => "selectionMismatch",
-        "UndefinedDefinition" => "undefinedType",
-        "UndefinedFragment" => "undefinedFragment",
-        "UnusedFragment" => "useAndDefineFragment",
-        "UndefinedRootOperation" => "missingQueryConfiguration",
-        _ => "validationError",
-    }
+    Ok(Prepared {
+        doc,
+        operation_name: operation_name.map(str::to_string),
+        vars,
+    })
 }
 
 /// Argument values of one field, with variables substituted and schema defaults applied.
@@ -244,8 +119,11 @@ impl Args {
         match self.get(name) {
             None => Ok(None),
             Some(v) => super::state::parse_id(v).map(Some).ok_or_else(|| {
-                GqlError::new("InvalidArgumentException", format!("Argument {name} must be a numeric id, got {v}"))
-                    .with_data(json!({"argument": name, "value": v}))
+                GqlError::new(
+                    "InvalidArgumentException",
+                    format!("Argument {name} must be a numeric id, got {v}"),
+                )
+                .with_data(json!({"argument": name, "value": v}))
             }),
         }
     }
@@ -302,7 +180,10 @@ impl<'a> Exec<'a> {
                 }
                 Selection::InlineFragment(frag)
                     if self.included(&frag.directives)
-                        && frag.type_condition.as_ref().is_none_or(|c| applies(c, type_name)) =>
+                        && frag
+                            .type_condition
+                            .as_ref()
+                            .is_none_or(|c| applies(c, type_name)) =>
                 {
                     self.collect_into(&frag.selection_set, type_name, out);
                 }
@@ -333,18 +214,30 @@ impl<'a> Exec<'a> {
         match value {
             ast::Value::Null => Value::Null,
             ast::Value::Enum(name) => Value::String(name.to_string()),
-            ast::Value::Variable(name) => self.vars.get(name.as_str()).cloned().unwrap_or(Value::Null),
+            ast::Value::Variable(name) => {
+                self.vars.get(name.as_str()).cloned().unwrap_or(Value::Null)
+            }
             ast::Value::String(s) => Value::String(s.clone()),
-            ast::Value::Float(f) => f.try_to_f64().ok().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number),
+            ast::Value::Float(f) => f
+                .try_to_f64()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
             ast::Value::Int(i) => match i.as_str().parse::<i64>() {
                 Ok(n) => json!(n),
-                Err(_) => i.as_str().parse::<u64>().map_or(Value::String(i.as_str().into()), |n| json!(n)),
+                Err(_) => i
+                    .as_str()
+                    .parse::<u64>()
+                    .map_or(Value::String(i.as_str().into()), |n| json!(n)),
             },
             ast::Value::Boolean(b) => Value::Bool(*b),
             ast::Value::List(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
-            ast::Value::Object(fields) => {
-                Value::Object(fields.iter().map(|(k, v)| (k.to_string(), self.value(v))).collect())
-            }
+            ast::Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), self.value(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -381,13 +274,27 @@ impl<'a> Exec<'a> {
     }
 
     /// Renders `obj` for the given (merged) fields' sub-selections.
-    pub fn render(&self, reader: &Reader, obj: &Obj, fields: &[&Node<Field>], path: &mut Vec<Value>, errors: &mut Vec<GqlError>) -> Value {
+    pub fn render(
+        &self,
+        reader: &Reader,
+        obj: &Obj,
+        fields: &[&Node<Field>],
+        path: &mut Vec<Value>,
+        errors: &mut Vec<GqlError>,
+    ) -> Value {
         let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
         self.render_sets(reader, obj, &sets, path, errors)
     }
 
     /// Renders `obj` for the union of `sets` (the operation's root set, or merged fields).
-    pub fn render_sets(&self, reader: &Reader, obj: &Obj, sets: &[&SelectionSet], path: &mut Vec<Value>, errors: &mut Vec<GqlError>) -> Value {
+    pub fn render_sets(
+        &self,
+        reader: &Reader,
+        obj: &Obj,
+        sets: &[&SelectionSet],
+        path: &mut Vec<Value>,
+        errors: &mut Vec<GqlError>,
+    ) -> Value {
         let type_name = obj.type_name(reader);
         let mut out = Map::new();
         for (key, group) in self.collect(sets, type_name) {
@@ -412,7 +319,14 @@ impl<'a> Exec<'a> {
         Value::Object(out)
     }
 
-    pub fn complete(&self, reader: &Reader, resolved: Resolved, fields: &[&Node<Field>], path: &mut Vec<Value>, errors: &mut Vec<GqlError>) -> Value {
+    pub fn complete(
+        &self,
+        reader: &Reader,
+        resolved: Resolved,
+        fields: &[&Node<Field>],
+        path: &mut Vec<Value>,
+        errors: &mut Vec<GqlError>,
+    ) -> Value {
         match resolved {
             Resolved::Null => Value::Null,
             Resolved::Leaf(v) => v,
@@ -445,10 +359,12 @@ impl<'a> Exec<'a> {
                         base.saturating_add(multiplier.saturating_mul(children))
                     }
                     Selection::InlineFragment(frag) => self.cost(&[&frag.selection_set]),
-                    Selection::FragmentSpread(spread) => match self.doc.fragments.get(&spread.fragment_name) {
-                        Some(frag) => self.cost(&[&frag.selection_set]),
-                        None => 0,
-                    },
+                    Selection::FragmentSpread(spread) => {
+                        match self.doc.fragments.get(&spread.fragment_name) {
+                            Some(frag) => self.cost(&[&frag.selection_set]),
+                            None => 0,
+                        }
+                    }
                 });
             }
         }

@@ -53,7 +53,10 @@ impl Reply {
 
     fn errors(status: u16, errors: &[GqlError], request_id: &str) -> Reply {
         let list: Vec<Value> = errors.iter().map(GqlError::to_json).collect();
-        Reply::json(status, &json!({"errors": list, "extensions": {"request_id": request_id}}))
+        Reply::json(
+            status,
+            &json!({"errors": list, "extensions": {"request_id": request_id}}),
+        )
     }
 
     fn rejection(r: Rejection, request_id: &str) -> Reply {
@@ -97,7 +100,19 @@ async fn graphql_endpoint(
         .to_string();
     let requested = headers.get("api-version").and_then(|v| v.to_str().ok());
     let (version, reply) = match versions::negotiate(requested) {
-        Ok(version) => (version, handle(&shared, &conn, &headers, &token, version, &body, &request_id).await),
+        Ok(version) => (
+            version,
+            handle(
+                &shared,
+                &conn,
+                &headers,
+                &token,
+                version,
+                &body,
+                &request_id,
+            )
+            .await,
+        ),
         Err(message) => {
             let err = GqlError::new("InvalidVersionException", message);
             (versions::CURRENT, Reply::errors(200, &[err], &request_id))
@@ -137,7 +152,9 @@ async fn handle(
         Reply::errors(400, &[err], request_id)
     };
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
-        return bad_request("Bad request: send a POST with a JSON body {\"query\": \"...\", \"variables\": {...}}");
+        return bad_request(
+            "Bad request: send a POST with a JSON body {\"query\": \"...\", \"variables\": {...}}",
+        );
     };
     let Some(query) = request.get("query").and_then(Value::as_str) else {
         return bad_request("Bad request: pass your query string with the \"query\" key");
@@ -170,12 +187,22 @@ async fn handle(
                 IdempotencyCheck::Fresh => {}
                 IdempotencyCheck::Replay { status, body } => {
                     inner.stats.idempotent_replays += 1;
-                    let has_errors = serde_json::from_slice::<Value>(&body).is_ok_and(|b| b.get("errors").is_some());
-                    return Reply { status, body, retry_after: None, replayed: true, has_errors };
+                    let has_errors = serde_json::from_slice::<Value>(&body)
+                        .is_ok_and(|b| b.get("errors").is_some());
+                    return Reply {
+                        status,
+                        body,
+                        retry_after: None,
+                        replayed: true,
+                        has_errors,
+                    };
                 }
                 IdempotencyCheck::Conflict => {
-                    let err = GqlError::new("IDEMPOTENCY_CONFLICT", "A request with this idempotency key is currently being processed")
-                        .with_status(409);
+                    let err = GqlError::new(
+                        "IDEMPOTENCY_CONFLICT",
+                        "A request with this idempotency key is currently being processed",
+                    )
+                    .with_status(409);
                     let mut reply = Reply::errors(409, &[err], request_id);
                     reply.retry_after = Some(Duration::from_secs(1));
                     return reply;
@@ -191,7 +218,12 @@ async fn handle(
         let inner = &mut *inner;
         inner.limits.enter_boards(&boards, &mut inner.stats);
         inner.limits.inflight_requests += 1;
-        InFlight { shared: Arc::clone(shared), token: token.to_string(), boards, pending_key: idempotency_key.clone() }
+        InFlight {
+            shared: Arc::clone(shared),
+            token: token.to_string(),
+            boards,
+            pending_key: idempotency_key.clone(),
+        }
     };
 
     let latency = shared.lock().limits.faults.latency;
@@ -211,17 +243,35 @@ async fn handle(
     };
 
     let (reply, deliveries) = if is_mutation {
-        let ctx = MutationCtx { api_version: version, complexity, idempotency_key: idempotency_key.as_deref(), user_id: ME_ID };
+        let ctx = MutationCtx {
+            api_version: version,
+            complexity,
+            idempotency_key: idempotency_key.as_deref(),
+            user_id: ME_ID,
+        };
         match mutations::execute(shared, &prepared, &ctx).await {
-            Ok(result) => (envelope(result.data, &result.errors, request_id), result.deliveries),
+            Ok(result) => (
+                envelope(result.data, &result.errors, request_id),
+                result.deliveries,
+            ),
             Err(err) => (Reply::errors(400, &[err], request_id), Vec::new()),
         }
     } else {
         let inner = shared.lock();
-        let reader = Reader { account: &inner.account, complexity, api_version: version };
+        let reader = Reader {
+            account: &inner.account,
+            complexity,
+            api_version: version,
+        };
         let exec = prepared.exec();
         let mut errors = Vec::new();
-        let data = exec.render_sets(&reader, &Obj::Query, &[&prepared.operation().selection_set], &mut Vec::new(), &mut errors);
+        let data = exec.render_sets(
+            &reader,
+            &Obj::Query,
+            &[&prepared.operation().selection_set],
+            &mut Vec::new(),
+            &mut errors,
+        );
         (envelope(data, &errors, request_id), Vec::new())
     };
 
@@ -229,7 +279,9 @@ async fn handle(
         let mut inner = shared.lock();
         if let Some(key) = in_flight.pending_key.take() {
             let instant = inner.account.instant();
-            inner.limits.idempotency_finish(token, &key, reply.status, &reply.body, instant);
+            inner
+                .limits
+                .idempotency_finish(token, &key, reply.status, &reply.body, instant);
         }
         if is_mutation && reply.status == 200 && inner.limits.faults.drop_after_write > 0 {
             inner.limits.faults.drop_after_write -= 1;
@@ -246,13 +298,22 @@ fn envelope(data: Value, errors: &[GqlError], request_id: &str) -> Reply {
     let mut body = Map::new();
     body.insert("data".into(), data);
     if !errors.is_empty() {
-        body.insert("errors".into(), Value::Array(errors.iter().map(GqlError::to_json).collect()));
+        body.insert(
+            "errors".into(),
+            Value::Array(errors.iter().map(GqlError::to_json).collect()),
+        );
     }
     body.insert("extensions".into(), json!({"request_id": request_id}));
     Reply::json(200, &Value::Object(body))
 }
 
-fn finish(shared: &Arc<Shared>, token: &str, version: &str, request_id: &str, reply: Reply) -> Response {
+fn finish(
+    shared: &Arc<Shared>,
+    token: &str,
+    version: &str,
+    request_id: &str,
+    reply: Reply,
+) -> Response {
     let (policy, state) = {
         let mut inner = shared.lock();
         if reply.status == 429 {
@@ -265,7 +326,8 @@ fn finish(shared: &Arc<Shared>, token: &str, version: &str, request_id: &str, re
         inner.limits.rate_headers(token, instant)
     };
     let mut response = Response::new(Body::from(reply.body));
-    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = response.headers_mut();
     let mut set = |name: &'static str, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {

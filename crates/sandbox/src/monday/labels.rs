@@ -62,19 +62,39 @@ pub(crate) fn status_labels(settings: &Value) -> Vec<StatusLabel> {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                Some(StatusLabel { id, label: v.as_str()?.to_string(), color, is_done: done.contains(&id) })
+                Some(StatusLabel {
+                    id,
+                    label: v.as_str()?.to_string(),
+                    color,
+                    is_done: done.contains(&id),
+                })
             })
             .collect(),
         Some(Value::Array(list)) => list
             .iter()
             .enumerate()
             .filter_map(|(pos, v)| {
-                let id = v.get("id").or_else(|| v.get("index")).and_then(Value::as_i64).unwrap_or(pos as i64);
+                let id = v
+                    .get("id")
+                    .or_else(|| v.get("index"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(pos as i64);
                 Some(StatusLabel {
                     id,
-                    label: v.get("label").or_else(|| v.get("name"))?.as_str()?.to_string(),
-                    color: v.get("color").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    is_done: v.get("is_done").and_then(Value::as_bool).unwrap_or(done.contains(&id)),
+                    label: v
+                        .get("label")
+                        .or_else(|| v.get("name"))?
+                        .as_str()?
+                        .to_string(),
+                    color: v
+                        .get("color")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    is_done: v
+                        .get("is_done")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(done.contains(&id)),
                 })
             })
             .collect(),
@@ -88,10 +108,14 @@ pub(crate) fn status_labels(settings: &Value) -> Vec<StatusLabel> {
 pub(crate) fn add_status_label(settings: &mut Value, label: &str) -> Result<i64, String> {
     let existing = status_labels(settings);
     if existing.len() >= MAX_STATUS_LABELS {
-        return Err(format!("a status column holds at most {MAX_STATUS_LABELS} labels"));
+        return Err(format!(
+            "a status column holds at most {MAX_STATUS_LABELS} labels"
+        ));
     }
     if label.trim().is_empty() || label.chars().count() > MAX_STATUS_LABEL_CHARS {
-        return Err(format!("a status label must be 1-{MAX_STATUS_LABEL_CHARS} characters"));
+        return Err(format!(
+            "a status label must be 1-{MAX_STATUS_LABEL_CHARS} characters"
+        ));
     }
     // Id 5 is monday's default empty label; new labels never take it.
     let mut id = existing.iter().map(|l| l.id + 1).max().unwrap_or(0);
@@ -108,13 +132,20 @@ pub(crate) fn add_status_label(settings: &mut Value, label: &str) -> Result<i64,
     match obj.get_mut("labels") {
         Some(Value::Array(list)) => {
             let index = list.len();
-            list.push(json!({"id": id, "label": label, "color": name, "index": index, "is_done": false}));
+            list.push(
+                json!({"id": id, "label": label, "color": name, "index": index, "is_done": false}),
+            );
         }
         Some(Value::Object(map)) => {
             map.insert(id.to_string(), Value::String(label.to_string()));
-            let colors = obj.entry("labels_colors").or_insert_with(|| Value::Object(Map::new()));
+            let colors = obj
+                .entry("labels_colors")
+                .or_insert_with(|| Value::Object(Map::new()));
             if let Some(colors) = colors.as_object_mut() {
-                colors.insert(id.to_string(), json!({"color": hex, "border": border, "var_name": name}));
+                colors.insert(
+                    id.to_string(),
+                    json!({"color": hex, "border": border, "var_name": name}),
+                );
             }
         }
         _ => {
@@ -165,7 +196,11 @@ pub(crate) fn dropdown_labels(settings: &Value) -> Vec<(i64, String)> {
 
 /// Adds a dropdown label; returns its id.
 pub(crate) fn add_dropdown_label(settings: &mut Value, label: &str) -> i64 {
-    let id = dropdown_labels(settings).iter().map(|l| l.0 + 1).max().unwrap_or(1);
+    let id = dropdown_labels(settings)
+        .iter()
+        .map(|l| l.0 + 1)
+        .max()
+        .unwrap_or(1);
     if !settings.is_object() {
         *settings = json!({});
     }

@@ -26,15 +26,26 @@ const IDEMPOTENCY_MAX_BYTES: usize = 1 << 20;
 /// (base points, multiplier for the children) of one field; list fields multiply by their size.
 pub(crate) fn field_cost(name: &str, args: &Args) -> (u64, u64) {
     let limit = |default: u64| args.int("limit").map_or(default, |l| l.max(1) as u64);
-    let ids_or = |default: u64| args.ids("ids").map_or(default, |ids| ids.len().max(1) as u64);
+    let ids_or = |default: u64| {
+        args.ids("ids")
+            .map_or(default, |ids| ids.len().max(1) as u64)
+    };
     match name {
-        "create_item" | "create_subitem" | "create_column" | "create_status_column" | "create_dropdown_column" => (10_000, 1),
+        "create_item"
+        | "create_subitem"
+        | "create_column"
+        | "create_status_column"
+        | "create_dropdown_column" => (10_000, 1),
         "create_board" => (30_000, 1),
-        "change_multiple_column_values" | "change_column_value" | "change_simple_column_value" => (5_000, 1),
+        "change_multiple_column_values" | "change_column_value" | "change_simple_column_value" => {
+            (5_000, 1)
+        }
         "delete_item" | "archive_item" | "create_group" => (5_000, 1),
         "create_update" | "create_webhook" | "delete_webhook" => (1_000, 1),
         "boards" => (1, ids_or(limit(25))),
-        "items" => (1, ids_or(limit(25))),
+        // Root `items(ids)` multiplies by its ids; `ItemsResponse.items` (no arguments) by 1, as
+        // its page size is already counted by `items_page`.
+        "items" => (1, ids_or(limit(1))),
         "items_page" | "items_page_by_column_values" | "next_items_page" => (10, limit(25)),
         "column_values" | "columns" | "subitems" | "webhooks" | "updates" => (1, 10),
         "groups" => (1, 5),
@@ -68,7 +79,11 @@ pub(crate) enum IdempotencyCheck {
 
 enum IdemEntry {
     InFlight,
-    Done { at: Instant, status: u16, body: Vec<u8> },
+    Done {
+        at: Instant,
+        status: u16,
+        body: Vec<u8>,
+    },
 }
 
 struct Budget {
@@ -98,7 +113,11 @@ impl Limits {
             requests: 0,
         });
         if now.duration_since(budget.window_start) >= WINDOW {
-            *budget = Budget { window_start: now, complexity_used: 0, requests: 0 };
+            *budget = Budget {
+                window_start: now,
+                complexity_used: 0,
+                requests: 0,
+            };
         }
         budget
     }
@@ -115,13 +134,22 @@ impl Limits {
         budget.requests += 1;
         if budget.requests > MINUTE_RATE {
             let wait = self.reset_in(token, now);
-            return Err(rate_rejection("RATE_LIMIT_EXCEEDED", "Rate Limit Exceeded", wait));
+            return Err(rate_rejection(
+                "RATE_LIMIT_EXCEEDED",
+                "Rate Limit Exceeded",
+                wait,
+            ));
         }
         Ok(())
     }
 
     /// Charges `cost` complexity points; refuses when the minute budget can't cover it.
-    pub fn charge(&mut self, token: &str, cost: u64, now: Instant) -> Result<ComplexityInfo, Rejection> {
+    pub fn charge(
+        &mut self,
+        token: &str,
+        cost: u64,
+        now: Instant,
+    ) -> Result<ComplexityInfo, Rejection> {
         if cost > COMPLEXITY_PER_QUERY {
             let error = GqlError::new(
                 "maxComplexityExceeded",
@@ -129,13 +157,21 @@ impl Limits {
             )
             .with_extra("complexity", json!(cost))
             .with_extra("maxComplexity", json!(COMPLEXITY_PER_QUERY));
-            return Err(Rejection { status: 200, error, retry_after: None });
+            return Err(Rejection {
+                status: 200,
+                error,
+                retry_after: None,
+            });
         }
         let reset = self.reset_in(token, now);
         let budget = self.budget(token, now);
         let before = COMPLEXITY_PER_MINUTE.saturating_sub(budget.complexity_used);
         if cost > before {
-            let mut rejection = rate_rejection("COMPLEXITY_BUDGET_EXHAUSTED", "Complexity budget exhausted", reset);
+            let mut rejection = rate_rejection(
+                "COMPLEXITY_BUDGET_EXHAUSTED",
+                "Complexity budget exhausted",
+                reset,
+            );
             rejection.error = rejection
                 .error
                 .with_extra("complexity", json!(cost))
@@ -144,7 +180,12 @@ impl Limits {
             return Err(rejection);
         }
         budget.complexity_used += cost;
-        Ok(ComplexityInfo { before, after: before - cost, query: cost, reset_in_x_seconds: reset.as_secs() })
+        Ok(ComplexityInfo {
+            before,
+            after: before - cost,
+            query: cost,
+            reset_in_x_seconds: reset.as_secs(),
+        })
     }
 
     /// `RateLimit-Policy` and `RateLimit` header values (IETF draft format, §4).
@@ -157,7 +198,11 @@ impl Limits {
              \"complexityMinute\";q={COMPLEXITY_PER_MINUTE};w=60;qu=\"content-bytes\""
         );
         let minute_left = MINUTE_RATE.saturating_sub(budget.requests);
-        let minute_t = if minute_left == 0 { format!(";t={reset}") } else { String::new() };
+        let minute_t = if minute_left == 0 {
+            format!(";t={reset}")
+        } else {
+            String::new()
+        };
         let state = format!(
             "\"minuteRate\";r={minute_left}{minute_t}, \"concurrency\";r={}, \"complexityMinute\";r={};t={reset}",
             CONCURRENCY.saturating_sub(inflight),
@@ -169,9 +214,15 @@ impl Limits {
     /// Consumes the next injected fault, if any, in the order daily → 429 → 500 → 423.
     pub fn take_fault(&mut self, now: DateTime<Utc>) -> Option<Rejection> {
         if self.faults.daily_limit_exceeded {
-            let midnight = (now.date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 0)?.and_utc();
+            let midnight = (now.date_naive() + chrono::Days::new(1))
+                .and_hms_opt(0, 0, 0)?
+                .and_utc();
             let wait = ceil_secs((midnight - now).to_std().unwrap_or_default());
-            return Some(rate_rejection("DAILY_LIMIT_EXCEEDED", "Daily limit exceeded", wait));
+            return Some(rate_rejection(
+                "DAILY_LIMIT_EXCEEDED",
+                "Daily limit exceeded",
+                wait,
+            ));
         }
         if self.faults.storm_429 > 0 {
             self.faults.storm_429 -= 1;
@@ -185,14 +236,26 @@ impl Limits {
         }
         if self.faults.fail_5xx > 0 {
             self.faults.fail_5xx -= 1;
-            let error = GqlError::new("INTERNAL_SERVER_ERROR", "Internal server error").with_status(500);
-            return Some(Rejection { status: 500, error, retry_after: None });
+            let error =
+                GqlError::new("INTERNAL_SERVER_ERROR", "Internal server error").with_status(500);
+            return Some(Rejection {
+                status: 500,
+                error,
+                retry_after: None,
+            });
         }
         if self.faults.lock_423 > 0 {
             self.faults.lock_423 -= 1;
-            let error = GqlError::new("RESOURCE_LOCKED", "Resource is currently locked, please try again later")
-                .with_status(423);
-            return Some(Rejection { status: 423, error, retry_after: Some(self.faults.retry_after) });
+            let error = GqlError::new(
+                "RESOURCE_LOCKED",
+                "Resource is currently locked, please try again later",
+            )
+            .with_status(423);
+            return Some(Rejection {
+                status: 423,
+                error,
+                retry_after: Some(self.faults.retry_after),
+            });
         }
         None
     }
@@ -202,8 +265,13 @@ impl Limits {
         let k = (token.to_string(), key.to_string());
         match self.idempotency.get(&k) {
             Some(IdemEntry::InFlight) => IdempotencyCheck::Conflict,
-            Some(IdemEntry::Done { at, status, body }) if now.duration_since(*at) < IDEMPOTENCY_TTL => {
-                IdempotencyCheck::Replay { status: *status, body: body.clone() }
+            Some(IdemEntry::Done { at, status, body })
+                if now.duration_since(*at) < IDEMPOTENCY_TTL =>
+            {
+                IdempotencyCheck::Replay {
+                    status: *status,
+                    body: body.clone(),
+                }
             }
             _ => {
                 self.idempotency.insert(k, IdemEntry::InFlight);
@@ -213,18 +281,33 @@ impl Limits {
     }
 
     /// Stores the response of a processed mutation under its key.
-    pub fn idempotency_finish(&mut self, token: &str, key: &str, status: u16, body: &[u8], now: Instant) {
+    pub fn idempotency_finish(
+        &mut self,
+        token: &str,
+        key: &str,
+        status: u16,
+        body: &[u8],
+        now: Instant,
+    ) {
         let k = (token.to_string(), key.to_string());
         if body.len() > IDEMPOTENCY_MAX_BYTES {
             self.idempotency.remove(&k);
         } else {
-            self.idempotency.insert(k, IdemEntry::Done { at: now, status, body: body.to_vec() });
+            self.idempotency.insert(
+                k,
+                IdemEntry::Done {
+                    at: now,
+                    status,
+                    body: body.to_vec(),
+                },
+            );
         }
     }
 
     /// Forgets a key whose request was not processed (e.g. refused with 429).
     pub fn idempotency_abort(&mut self, token: &str, key: &str) {
-        self.idempotency.remove(&(token.to_string(), key.to_string()));
+        self.idempotency
+            .remove(&(token.to_string(), key.to_string()));
     }
 
     /// Marks mutations in flight on `boards`, recording the highest overlap per board.
@@ -249,7 +332,11 @@ fn rate_rejection(code: &str, message: &str, wait: Duration) -> Rejection {
     let error = GqlError::new(code, message)
         .with_status(429)
         .with_extra("retry_in_seconds", seconds_json(wait));
-    error_without_data(Rejection { status: 429, error, retry_after: Some(wait) })
+    error_without_data(Rejection {
+        status: 429,
+        error,
+        retry_after: Some(wait),
+    })
 }
 
 fn error_without_data(mut r: Rejection) -> Rejection {

@@ -13,10 +13,13 @@
 //! * Changes made through the API fire webhooks too (as in monday), with `userId` = `me.id`.
 //! * Status values read back as `{"index", "label", "post_id", "changed_at"}`.
 
+mod column_read;
 mod columns;
 mod conn;
+mod errors;
 mod graphql;
 mod http;
+mod item_writes;
 mod labels;
 mod limits;
 mod mutations;
@@ -63,17 +66,28 @@ pub struct SandboxColumn {
 
 impl SandboxColumn {
     pub fn new(id: &str, title: &str, column_type: &str) -> Self {
-        SandboxColumn { id: id.into(), title: title.into(), column_type: column_type.into(), settings: Value::Null }
+        SandboxColumn {
+            id: id.into(),
+            title: title.into(),
+            column_type: column_type.into(),
+            settings: Value::Null,
+        }
     }
 
     /// A status column whose labels get ids 0, 1, 2, ... in order.
     pub fn status(id: &str, title: &str, labels: &[&str]) -> Self {
-        SandboxColumn { settings: labels::status_settings(labels), ..Self::new(id, title, "status") }
+        SandboxColumn {
+            settings: labels::status_settings(labels),
+            ..Self::new(id, title, "status")
+        }
     }
 
     /// A dropdown column whose labels get ids 1, 2, 3, ... in order.
     pub fn dropdown(id: &str, title: &str, labels: &[&str]) -> Self {
-        SandboxColumn { settings: labels::dropdown_settings(labels), ..Self::new(id, title, "dropdown") }
+        SandboxColumn {
+            settings: labels::dropdown_settings(labels),
+            ..Self::new(id, title, "dropdown")
+        }
     }
 
     pub fn with_settings(mut self, settings: Value) -> Self {
@@ -177,8 +191,12 @@ pub struct Faults {
 impl MondaySandbox {
     /// Binds 127.0.0.1:0 and serves until dropped.
     pub async fn start() -> anyhow::Result<MondaySandbox> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("monday sandbox: binding 127.0.0.1:0")?;
-        let addr = listener.local_addr().context("monday sandbox: reading the bound address")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("monday sandbox: binding 127.0.0.1:0")?;
+        let addr = listener
+            .local_addr()
+            .context("monday sandbox: reading the bound address")?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(2))
@@ -193,7 +211,8 @@ impl MondaySandbox {
             }),
             http,
         });
-        let app = http::router(Arc::clone(&shared)).into_make_service_with_connect_info::<conn::ConnHandle>();
+        let app = http::router(Arc::clone(&shared))
+            .into_make_service_with_connect_info::<conn::ConnHandle>();
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(conn::KillableListener::new(listener), app).await {
                 tracing::error!(error = %e, "monday sandbox server stopped");
@@ -204,12 +223,15 @@ impl MondaySandbox {
 
     /// `http://127.0.0.1:PORT/v2`
     pub fn api_url(&self) -> url::Url {
-        self.base_url().join("v2").unwrap_or_else(|_| self.base_url())
+        self.base_url()
+            .join("v2")
+            .unwrap_or_else(|_| self.base_url())
     }
 
     /// `http://127.0.0.1:PORT/` (the HTML board pages live under it).
     pub fn base_url(&self) -> url::Url {
-        url::Url::parse(&format!("http://{}/", self.addr)).unwrap_or_else(|_| unreachable!("socket address is a valid URL host"))
+        url::Url::parse(&format!("http://{}/", self.addr))
+            .unwrap_or_else(|_| unreachable!("socket address is a valid URL host"))
     }
 
     /// Accepts `token` as a raw `Authorization` header value (no "Bearer").
@@ -241,13 +263,20 @@ impl MondaySandbox {
     pub fn items(&self, board_id: &str) -> Vec<ItemSnapshot> {
         let inner = self.shared.lock();
         let board = state::parse_id(&json!(board_id)).unwrap_or_default();
-        inner.account.board_items(board).map(|i| snapshot(&inner.account, i)).collect()
+        inner
+            .account
+            .board_items(board)
+            .map(|i| snapshot(&inner.account, i))
+            .collect()
     }
 
     pub fn item(&self, item_id: &str) -> Option<ItemSnapshot> {
         let inner = self.shared.lock();
         let id = state::parse_id(&json!(item_id))?;
-        inner.account.live_item(id).map(|i| snapshot(&inner.account, i))
+        inner
+            .account
+            .live_item(id)
+            .map(|i| snapshot(&inner.account, i))
     }
 
     pub fn board_snapshot(&self, board_id: &str) -> Option<BoardSnapshot> {
@@ -260,9 +289,21 @@ impl MondaySandbox {
             columns: board
                 .columns
                 .iter()
-                .map(|c| SandboxColumn { id: c.id.clone(), title: c.title.clone(), column_type: c.kind.clone(), settings: c.settings.clone() })
+                .map(|c| SandboxColumn {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    column_type: c.kind.clone(),
+                    settings: c.settings.clone(),
+                })
                 .collect(),
-            groups: board.groups.iter().map(|g| GroupSnapshot { id: g.id.clone(), title: g.title.clone() }).collect(),
+            groups: board
+                .groups
+                .iter()
+                .map(|g| GroupSnapshot {
+                    id: g.id.clone(),
+                    title: g.title.clone(),
+                })
+                .collect(),
             subitems_board_id: board.subitems_board.map(|s| s.to_string()),
             parent_board_id: board.parent_board.map(|p| p.to_string()),
             webhooks: inner
@@ -270,7 +311,12 @@ impl MondaySandbox {
                 .webhooks
                 .values()
                 .filter(|w| w.board_id == id)
-                .map(|w| WebhookSnapshot { id: w.id.to_string(), event: w.event.clone(), url: w.url.clone(), config: w.config.clone() })
+                .map(|w| WebhookSnapshot {
+                    id: w.id.to_string(),
+                    event: w.event.clone(),
+                    url: w.url.clone(),
+                    config: w.config.clone(),
+                })
                 .collect(),
         })
     }
@@ -304,11 +350,19 @@ impl MondaySandbox {
     /// change_status_column_value, honouring `columnId` and `columnValue` config) and returns
     /// the HTTP statuses answered (0 for a failed request). Panics on an unknown item, column
     /// or label (a test setup bug).
-    pub async fn user_changes_status(&self, item_id: &str, column_id: &str, label: &str, user_id: i64) -> Vec<u16> {
+    pub async fn user_changes_status(
+        &self,
+        item_id: &str,
+        column_id: &str,
+        label: &str,
+        user_id: i64,
+    ) -> Vec<u16> {
         let deliveries = {
             let mut inner = self.shared.lock();
             let account = &mut inner.account;
-            let item = state::parse_id(&json!(item_id)).and_then(|id| account.live_item(id)).map(|i| (i.id, i.board_id));
+            let item = state::parse_id(&json!(item_id))
+                .and_then(|id| account.live_item(id))
+                .map(|i| (i.id, i.board_id));
             let Some((item, board)) = item else {
                 panic!("monday sandbox: no item {item_id}");
             };
@@ -316,11 +370,21 @@ impl MondaySandbox {
             let mut col = account
                 .boards
                 .get(&board)
-                .and_then(|b| b.columns.iter().find(|c| c.id == column_id && c.kind == "status"))
+                .and_then(|b| {
+                    b.columns
+                        .iter()
+                        .find(|c| c.id == column_id && c.kind == "status")
+                })
                 .cloned()
-                .unwrap_or_else(|| panic!("monday sandbox: board {board} has no status column {column_id}"));
+                .unwrap_or_else(|| {
+                    panic!("monday sandbox: board {board} has no status column {column_id}")
+                });
             let never = |_: u64| None;
-            let ctx = WriteCtx { create_labels: false, now, item_board: &never };
+            let ctx = WriteCtx {
+                create_labels: false,
+                now,
+                item_board: &never,
+            };
             let value = columns::write_json(&mut col, &json!({ "label": label }), &ctx)
                 .unwrap_or_else(|e| panic!("monday sandbox: {}", e.message));
             let previous = account.items.get_mut(&item).and_then(|i| {
@@ -331,7 +395,9 @@ impl MondaySandbox {
                 }
             });
             let user = u64::try_from(user_id).unwrap_or_default();
-            let events: Vec<_> = webhooks::value_changed(account, item, column_id, previous, user).into_iter().collect();
+            let events: Vec<_> = webhooks::value_changed(account, item, column_id, previous, user)
+                .into_iter()
+                .collect();
             webhooks::deliveries(account, &events)
         };
         webhooks::deliver_all(&self.shared, deliveries).await
@@ -355,13 +421,18 @@ fn add_columns(account: &mut Account, board: u64, columns: &[SandboxColumn]) {
 }
 
 fn snapshot(account: &Account, item: &Item) -> ItemSnapshot {
-    let columns = account.boards.get(&item.board_id).map(|b| b.columns.as_slice()).unwrap_or_default();
+    let columns = account
+        .boards
+        .get(&item.board_id)
+        .map(|b| b.columns.as_slice())
+        .unwrap_or_default();
     let texts = columns
         .iter()
         .filter(|c| item.values.contains_key(&c.id))
         .map(|c| {
             let stored = item.values.get(&c.id);
-            let text = columns::text(c, stored).unwrap_or_else(|| resolvers::relation_display(account, stored));
+            let text = column_read::text(c, stored)
+                .unwrap_or_else(|| column_read::relation_display(account, stored));
             (c.id.clone(), text)
         })
         .collect();
@@ -373,7 +444,10 @@ fn snapshot(account: &Account, item: &Item) -> ItemSnapshot {
         archived: item.state == ItemState::Archived,
         values: item.values.clone(),
         texts,
-        subitems: account.subitems_of(item.id).map(|s| snapshot(account, s)).collect(),
+        subitems: account
+            .subitems_of(item.id)
+            .map(|s| snapshot(account, s))
+            .collect(),
         created_with_idempotency_key: item.created_with_idempotency_key.clone(),
     }
 }

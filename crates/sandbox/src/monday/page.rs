@@ -6,8 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::{html, Markup, DOCTYPE};
 
-use super::columns;
-use super::resolvers::relation_display;
+use super::column_read::{self, relation_display};
 use super::state::{Account, Board, Item, ItemState, Shared};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#323338}\
@@ -49,7 +48,10 @@ pub(crate) async fn index(State(shared): State<Arc<Shared>>) -> Markup {
     )
 }
 
-pub(crate) async fn board(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Result<Markup, (StatusCode, String)> {
+pub(crate) async fn board(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Result<Markup, (StatusCode, String)> {
     let not_found = || (StatusCode::NOT_FOUND, format!("No board with id {id}"));
     let board_id: u64 = id.parse().map_err(|_| not_found())?;
     let inner = shared.lock();
@@ -83,7 +85,10 @@ pub(crate) async fn board(State(shared): State<Arc<Shared>>, Path(id): Path<Stri
 }
 
 fn data_columns(board: &Board) -> impl Iterator<Item = &super::state::Column> {
-    board.columns.iter().filter(|c| c.kind != "name" && c.kind != "subtasks")
+    board
+        .columns
+        .iter()
+        .filter(|c| c.kind != "name" && c.kind != "subtasks")
 }
 
 fn row(account: &Account, board: &Board, item: &Item, sub: bool) -> Markup {
@@ -108,5 +113,5 @@ fn row(account: &Account, board: &Board, item: &Item, sub: bool) -> Markup {
 
 fn cell_text(account: &Account, col: &super::state::Column, item: &Item) -> String {
     let stored = item.values.get(&col.id);
-    columns::text(col, stored).unwrap_or_else(|| relation_display(account, stored))
+    column_read::text(col, stored).unwrap_or_else(|| relation_display(account, stored))
 }

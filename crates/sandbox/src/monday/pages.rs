@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::columns;
+use super::column_read::{self, relation_display};
 use super::graphql::{Args, GqlError, Resolved};
-use super::resolvers::{relation_display, Obj};
+use super::resolvers::Obj;
 use super::state::{Account, Column, Item};
 
 /// monday's maximum page size.
@@ -16,8 +16,21 @@ const MAX_LIMIT: i64 = 500;
 
 /// Column types `items_page_by_column_values` can't filter on (§2).
 const UNSUPPORTED_LOOKUP: &[&str] = &[
-    "auto_number", "color_picker", "board_relation", "creation_log", "file", "formula", "item_id",
-    "last_updated", "location", "mirror", "rating", "tags", "time_tracking", "vote", "subtasks",
+    "auto_number",
+    "color_picker",
+    "board_relation",
+    "creation_log",
+    "file",
+    "formula",
+    "item_id",
+    "last_updated",
+    "location",
+    "mirror",
+    "rating",
+    "tags",
+    "time_tracking",
+    "vote",
+    "subtasks",
 ];
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -45,7 +58,11 @@ pub(crate) struct Rule {
 
 impl PageQuery {
     /// `items_page(limit, cursor, query_params)` on a board or group.
-    pub fn from_args(board: u64, group: Option<String>, args: &Args) -> Result<PageQuery, GqlError> {
+    pub fn from_args(
+        board: u64,
+        group: Option<String>,
+        args: &Args,
+    ) -> Result<PageQuery, GqlError> {
         if let Some(cursor) = args.str("cursor") {
             return decode_cursor(cursor);
         }
@@ -63,39 +80,83 @@ impl PageQuery {
                             Some(Value::Null) | None => Vec::new(),
                             Some(v) => vec![v.clone()],
                         },
-                        operator: r.get("operator").and_then(Value::as_str).unwrap_or("any_of").to_string(),
+                        operator: r
+                            .get("operator")
+                            .and_then(Value::as_str)
+                            .unwrap_or("any_of")
+                            .to_string(),
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let ids = params.and_then(|p| p.get("ids")).and_then(Value::as_array).map(|ids| {
-            ids.iter().filter_map(super::state::parse_id).collect()
-        });
-        let any = params.and_then(|p| p.get("operator")).and_then(Value::as_str) == Some("or");
-        Ok(PageQuery { board, group, ids, rules, any, offset: 0 })
+        let ids = params
+            .and_then(|p| p.get("ids"))
+            .and_then(Value::as_array)
+            .map(|ids| ids.iter().filter_map(super::state::parse_id).collect());
+        let any = params
+            .and_then(|p| p.get("operator"))
+            .and_then(Value::as_str)
+            == Some("or");
+        Ok(PageQuery {
+            board,
+            group,
+            ids,
+            rules,
+            any,
+            offset: 0,
+        })
     }
 
     /// `items_page_by_column_values(columns: [{column_id, column_values}])`: columns are ANDed,
     /// values within a column are any-of, text matches are whole-value and case-insensitive.
-    pub fn by_column_values(account: &Account, board: u64, columns: Option<&Value>) -> Result<PageQuery, GqlError> {
-        let cols = account.boards.get(&board).map(|b| b.columns.as_slice()).unwrap_or_default();
+    pub fn by_column_values(
+        account: &Account,
+        board: u64,
+        columns: Option<&Value>,
+    ) -> Result<PageQuery, GqlError> {
+        let cols = account
+            .boards
+            .get(&board)
+            .map(|b| b.columns.as_slice())
+            .unwrap_or_default();
         let mut rules = Vec::new();
         for entry in columns.and_then(Value::as_array).into_iter().flatten() {
-            let column_id = entry.get("column_id").and_then(Value::as_str).unwrap_or_default();
+            let column_id = entry
+                .get("column_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let Some(col) = cols.iter().find(|c| c.id == column_id) else {
                 return Err(super::mutations::column_not_found(board, column_id));
             };
             if UNSUPPORTED_LOOKUP.contains(&col.kind.as_str()) {
                 return Err(GqlError::new(
                     "InvalidArgumentException",
-                    format!("items_page_by_column_values does not support columns of type {}", col.kind),
+                    format!(
+                        "items_page_by_column_values does not support columns of type {}",
+                        col.kind
+                    ),
                 )
                 .with_data(json!({"column_id": column_id, "column_type": col.kind})));
             }
-            let values = entry.get("column_values").and_then(Value::as_array).cloned().unwrap_or_default();
-            rules.push(Rule { column_id: column_id.to_string(), values, operator: "exact".into() });
+            let values = entry
+                .get("column_values")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            rules.push(Rule {
+                column_id: column_id.to_string(),
+                values,
+                operator: "exact".into(),
+            });
         }
-        Ok(PageQuery { board, group: None, ids: None, rules, any: false, offset: 0 })
+        Ok(PageQuery {
+            board,
+            group: None,
+            ids: None,
+            rules,
+            any: false,
+            offset: 0,
+        })
     }
 
     fn matches(&self, account: &Account, item: &Item) -> bool {
@@ -108,7 +169,11 @@ impl PageQuery {
         if self.rules.is_empty() {
             return true;
         }
-        let columns = account.boards.get(&item.board_id).map(|b| b.columns.as_slice()).unwrap_or_default();
+        let columns = account
+            .boards
+            .get(&item.board_id)
+            .map(|b| b.columns.as_slice())
+            .unwrap_or_default();
         let mut results = self.rules.iter().map(|rule| {
             let col = columns.iter().find(|c| c.id == rule.column_id);
             col.is_some_and(|col| rule_matches(account, item, col, rule))
@@ -133,16 +198,24 @@ fn filter_text(account: &Account, item: &Item, col: &Column) -> String {
     let stored = item.values.get(&col.id);
     match col.kind.as_str() {
         "name" => item.name.clone(),
-        "date" => stored.and_then(|v| v.get("date")).and_then(Value::as_str).unwrap_or_default().to_string(),
+        "date" => stored
+            .and_then(|v| v.get("date"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         "board_relation" => relation_display(account, stored),
-        _ => columns::text(col, stored).unwrap_or_default(),
+        _ => column_read::text(col, stored).unwrap_or_default(),
     }
 }
 
 fn rule_matches(account: &Account, item: &Item, col: &Column, rule: &Rule) -> bool {
     let text = filter_text(account, item, col);
     let lower = text.trim().to_lowercase();
-    let status_index = item.values.get(&col.id).and_then(|v| v.get("index")).and_then(Value::as_i64);
+    let status_index = item
+        .values
+        .get(&col.id)
+        .and_then(|v| v.get("index"))
+        .and_then(Value::as_i64);
     let value_eq = |v: &Value| match v {
         // Status rules compare label ids; everything else compares text.
         Value::Number(n) if col.kind == "status" => n.as_i64() == status_index,
@@ -150,10 +223,19 @@ fn rule_matches(account: &Account, item: &Item, col: &Column, rule: &Rule) -> bo
         Value::Null => lower.is_empty(),
         other => other.to_string().to_lowercase() == lower,
     };
-    let strs = || rule.values.iter().filter_map(Value::as_str).map(str::to_lowercase);
+    let strs = || {
+        rule.values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_lowercase)
+    };
     let number = lower.parse::<f64>().ok();
-    let first_num = rule.values.first().and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
-    let cmp = |f: fn(f64, f64) -> bool| matches!((number, first_num), (Some(a), Some(b)) if f(a, b));
+    let first_num = rule
+        .values
+        .first()
+        .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
+    let cmp =
+        |f: fn(f64, f64) -> bool| matches!((number, first_num), (Some(a), Some(b)) if f(a, b));
     match rule.operator.as_str() {
         "exact" | "any_of" => rule.values.iter().any(value_eq),
         "not_any_of" => !rule.values.iter().any(value_eq),
@@ -190,10 +272,23 @@ pub(crate) fn run(account: &Account, query: PageQuery, args: &Args) -> Result<Re
         .filter(|i| query.matches(account, i))
         .map(|i| i.id)
         .collect();
-    let page: Vec<u64> = matching.iter().skip(query.offset).take(limit).copied().collect();
+    let page: Vec<u64> = matching
+        .iter()
+        .skip(query.offset)
+        .take(limit)
+        .copied()
+        .collect();
     let next = query.offset + page.len();
-    let cursor = (next < matching.len()).then(|| encode_cursor(&PageQuery { offset: next, ..query }));
-    Ok(Resolved::Obj(Obj::ItemsResponse { cursor, items: page }))
+    let cursor = (next < matching.len()).then(|| {
+        encode_cursor(&PageQuery {
+            offset: next,
+            ..query
+        })
+    });
+    Ok(Resolved::Obj(Obj::ItemsResponse {
+        cursor,
+        items: page,
+    }))
 }
 
 fn encode_cursor(query: &PageQuery) -> String {
@@ -207,7 +302,10 @@ pub(crate) fn decode_cursor(cursor: &str) -> Result<PageQuery, GqlError> {
         .and_then(|h| hex::decode(h).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| {
-            GqlError::new("InvalidArgumentException", "The cursor is invalid or has expired")
-                .with_data(json!({"cursor": cursor}))
+            GqlError::new(
+                "InvalidArgumentException",
+                "The cursor is invalid or has expired",
+            )
+            .with_data(json!({"cursor": cursor}))
         })
 }

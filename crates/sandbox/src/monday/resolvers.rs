@@ -7,9 +7,8 @@ use apollo_compiler::executable::Field;
 use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
-use super::columns::{self, linked_item_ids, person_name, value_type_name};
+use super::column_read::{column_value_field, person_name, value_type_name};
 use super::graphql::{Args, GqlError, Resolved};
-use super::labels::{dropdown_labels, status_labels};
 use super::limits::ComplexityInfo;
 use super::pages::{self, PageQuery};
 use super::state::{Account, Column, Item, ItemState, ITEMS_PER_BOARD, ME_ID, ME_NAME};
@@ -28,21 +27,50 @@ pub(crate) struct Reader<'a> {
 pub(crate) enum Obj {
     Query,
     Board(u64),
-    Column { board: u64, column: String },
-    Group { board: u64, group: String },
+    Column {
+        board: u64,
+        column: String,
+    },
+    Group {
+        board: u64,
+        group: String,
+    },
     Item(u64),
-    ColumnValue { item: u64, column: String },
-    ItemsResponse { cursor: Option<String>, items: Vec<u64> },
+    ColumnValue {
+        item: u64,
+        column: String,
+    },
+    ItemsResponse {
+        cursor: Option<String>,
+        items: Vec<u64>,
+    },
     Complexity,
     Version(&'static str),
-    Webhook { id: u64, board_id: u64, event: String, config: Option<Value> },
+    Webhook {
+        id: u64,
+        board_id: u64,
+        event: String,
+        config: Option<Value>,
+    },
     User(u64),
     Account,
     Update(u64),
-    DropdownOption { id: i64, label: String },
-    Country { code: String, name: String },
-    PeopleEntity { id: u64, kind: String },
-    LabelStyle { color: String, border: String },
+    DropdownOption {
+        id: i64,
+        label: String,
+    },
+    Country {
+        code: String,
+        name: String,
+    },
+    PeopleEntity {
+        id: u64,
+        kind: String,
+    },
+    LabelStyle {
+        color: String,
+        border: String,
+    },
 }
 
 impl Obj {
@@ -71,12 +99,17 @@ impl Obj {
     }
 }
 
-fn find_column<'a>(account: &'a Account, item: u64, column: &str) -> Option<&'a Column> {
+pub(crate) fn find_column<'a>(account: &'a Account, item: u64, column: &str) -> Option<&'a Column> {
     let board = account.items.get(&item)?.board_id;
-    account.boards.get(&board)?.columns.iter().find(|c| c.id == column)
+    account
+        .boards
+        .get(&board)?
+        .columns
+        .iter()
+        .find(|c| c.id == column)
 }
 
-fn missing(what: &str) -> GqlError {
+pub(crate) fn missing(what: &str) -> GqlError {
     GqlError::new("ResourceNotFoundException", format!("{what} not found"))
 }
 
@@ -85,7 +118,12 @@ pub(crate) fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Resolves one field of `obj`.
-pub(crate) fn resolve_field(reader: &Reader, obj: &Obj, field: &Field, args: &Args) -> Result<Resolved, GqlError> {
+pub(crate) fn resolve_field(
+    reader: &Reader,
+    obj: &Obj,
+    field: &Field,
+    args: &Args,
+) -> Result<Resolved, GqlError> {
     let name = field.name.as_str();
     let account = reader.account;
     match obj {
@@ -105,7 +143,9 @@ pub(crate) fn resolve_field(reader: &Reader, obj: &Obj, field: &Field, args: &Ar
                 "archived" => Resolved::leaf(false),
                 "settings" => Resolved::leaf(col.settings.clone()),
                 "settings_str" => Resolved::leaf(col.settings.to_string()),
-                "revision" => Resolved::leaf(format!("{:x}", fnv(col.settings.to_string().as_bytes()))),
+                "revision" => {
+                    Resolved::leaf(format!("{:x}", fnv(col.settings.to_string().as_bytes())))
+                }
                 _ => Resolved::Null,
             })
         }
@@ -154,7 +194,12 @@ pub(crate) fn resolve_field(reader: &Reader, obj: &Obj, field: &Field, args: &Ar
             "kind" => Resolved::leaf(versions::kind(value)),
             _ => Resolved::Null,
         }),
-        Obj::Webhook { id, board_id, event, config } => Ok(match name {
+        Obj::Webhook {
+            id,
+            board_id,
+            event,
+            config,
+        } => Ok(match name {
             "id" => Resolved::id(*id),
             "board_id" => Resolved::id(*board_id),
             "event" => Resolved::leaf(event.clone()),
@@ -163,7 +208,11 @@ pub(crate) fn resolve_field(reader: &Reader, obj: &Obj, field: &Field, args: &Ar
         }),
         Obj::User(id) => Ok(match name {
             "id" => Resolved::id(*id),
-            "name" => Resolved::leaf(if *id == ME_ID { ME_NAME.to_string() } else { person_name(*id, "person") }),
+            "name" => Resolved::leaf(if *id == ME_ID {
+                ME_NAME.to_string()
+            } else {
+                person_name(*id, "person")
+            }),
             "email" => Resolved::leaf(format!("user{id}@sandbox.monday.test")),
             "is_admin" => Resolved::leaf(*id == ME_ID),
             "account" => Resolved::Obj(Obj::Account),
@@ -192,7 +241,10 @@ pub(crate) fn resolve_field(reader: &Reader, obj: &Obj, field: &Field, args: &Ar
             "label" => Resolved::leaf(label.clone()),
             _ => Resolved::Null,
         }),
-        Obj::Country { code, name: country } => Ok(match name {
+        Obj::Country {
+            code,
+            name: country,
+        } => Ok(match name {
             "code" => Resolved::leaf(code.clone()),
             "name" => Resolved::leaf(country.clone()),
             _ => Resolved::Null,
@@ -233,8 +285,11 @@ fn query_field(reader: &Reader, name: &str, args: &Args) -> Result<Resolved, Gql
                 return Ok(Resolved::List(Vec::new()));
             };
             if ids.len() > 100 {
-                return Err(GqlError::new("InvalidArgumentException", "The items query accepts at most 100 ids")
-                    .with_data(json!({"ids_count": ids.len()})));
+                return Err(GqlError::new(
+                    "InvalidArgumentException",
+                    "The items query accepts at most 100 ids",
+                )
+                .with_data(json!({"ids_count": ids.len()})));
             }
             let exclude_nonactive = args.bool("exclude_nonactive");
             let items = ids
@@ -266,16 +321,24 @@ fn query_field(reader: &Reader, name: &str, args: &Args) -> Result<Resolved, Gql
             pages::run(account, pages::decode_cursor(cursor)?, args)
         }
         "complexity" => Ok(Resolved::Obj(Obj::Complexity)),
-        "version" => Ok(Resolved::Obj(Obj::Version(versions::canonical(reader.api_version)))),
-        "versions" => Ok(Resolved::objs(versions::ALL.iter().map(|v| Obj::Version(v)))),
+        "version" => Ok(Resolved::Obj(Obj::Version(versions::canonical(
+            reader.api_version,
+        )))),
+        "versions" => Ok(Resolved::objs(
+            versions::ALL.iter().map(|v| Obj::Version(v)),
+        )),
         "webhooks" => {
             let board = args.id("board_id")?.unwrap_or_default();
-            let hooks = account.webhooks.values().filter(|w| w.board_id == board).map(|w| Obj::Webhook {
-                id: w.id,
-                board_id: w.board_id,
-                event: w.event.clone(),
-                config: w.config.clone(),
-            });
+            let hooks = account
+                .webhooks
+                .values()
+                .filter(|w| w.board_id == board)
+                .map(|w| Obj::Webhook {
+                    id: w.id,
+                    board_id: w.board_id,
+                    event: w.event.clone(),
+                    config: w.config.clone(),
+                });
             Ok(Resolved::objs(hooks))
         }
         "me" => Ok(Resolved::Obj(Obj::User(ME_ID))),
@@ -291,43 +354,59 @@ fn board_field(account: &Account, id: u64, name: &str, args: &Args) -> Result<Re
         "description" => Resolved::opt(board.description.clone()),
         "board_kind" => Resolved::leaf(board.kind.clone()),
         "state" => Resolved::leaf("active"),
-        "type" => Resolved::leaf(if board.parent_board.is_some() { "sub_items_board" } else { "board" }),
+        "type" => Resolved::leaf(if board.parent_board.is_some() {
+            "sub_items_board"
+        } else {
+            "board"
+        }),
         "workspace_id" => Resolved::opt(board.workspace_id.clone()),
         "url" => Resolved::leaf(format!("https://sandbox.monday.com/boards/{id}")),
         "items_count" => Resolved::leaf(account.board_items(id).count()),
         "items_limit" => Resolved::leaf(ITEMS_PER_BOARD),
         "permissions" => Resolved::leaf("everyone"),
         "columns" => {
-            let ids: Option<Vec<String>> = args
-                .get("ids")
-                .and_then(Value::as_array)
-                .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
-            let types: Option<Vec<String>> = args
-                .get("types")
-                .and_then(Value::as_array)
-                .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+            let ids: Option<Vec<String>> = args.get("ids").and_then(Value::as_array).map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
+            let types: Option<Vec<String>> = args.get("types").and_then(Value::as_array).map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
             let cols = board
                 .columns
                 .iter()
                 .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
                 .filter(|c| types.as_ref().is_none_or(|t| t.contains(&c.kind)))
-                .map(|c| Obj::Column { board: id, column: c.id.clone() });
+                .map(|c| Obj::Column {
+                    board: id,
+                    column: c.id.clone(),
+                });
             Resolved::objs(cols)
         }
         "groups" => {
-            let ids: Option<Vec<String>> = args
-                .get("ids")
-                .and_then(Value::as_array)
-                .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+            let ids: Option<Vec<String>> = args.get("ids").and_then(Value::as_array).map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
             let groups = board
                 .groups
                 .iter()
                 .filter(|g| ids.as_ref().is_none_or(|ids| ids.contains(&g.id)))
-                .map(|g| Obj::Group { board: id, group: g.id.clone() });
+                .map(|g| Obj::Group {
+                    board: id,
+                    group: g.id.clone(),
+                });
             Resolved::objs(groups)
         }
         "top_group" => match board.groups.first() {
-            Some(g) => Resolved::Obj(Obj::Group { board: id, group: g.id.clone() }),
+            Some(g) => Resolved::Obj(Obj::Group {
+                board: id,
+                group: g.id.clone(),
+            }),
             None => Resolved::Null,
         },
         "items_page" => pages::run(account, PageQuery::from_args(id, None, args)?, args)?,
@@ -336,137 +415,72 @@ fn board_field(account: &Account, id: u64, name: &str, args: &Args) -> Result<Re
     })
 }
 
-fn item_field(account: &Account, item: &Item, name: &str, args: &Args) -> Result<Resolved, GqlError> {
+fn item_field(
+    account: &Account,
+    item: &Item,
+    name: &str,
+    args: &Args,
+) -> Result<Resolved, GqlError> {
     Ok(match name {
         "id" => Resolved::id(item.id),
         "name" => Resolved::leaf(item.name.clone()),
         "board" => Resolved::Obj(Obj::Board(item.board_id)),
-        "group" => Resolved::Obj(Obj::Group { board: item.board_id, group: item.group_id.clone() }),
+        "group" => Resolved::Obj(Obj::Group {
+            board: item.board_id,
+            group: item.group_id.clone(),
+        }),
         "state" => Resolved::leaf(item.state.as_str()),
         "created_at" => Resolved::leaf(iso(item.created_at)),
         "updated_at" => Resolved::leaf(iso(item.updated_at)),
         "creator_id" => Resolved::leaf(ME_ID.to_string()),
-        "url" => Resolved::leaf(format!("https://sandbox.monday.com/boards/{}/pulses/{}", item.board_id, item.id)),
+        "url" => Resolved::leaf(format!(
+            "https://sandbox.monday.com/boards/{}/pulses/{}",
+            item.board_id, item.id
+        )),
         "relative_link" => Resolved::leaf(format!("/boards/{}/pulses/{}", item.board_id, item.id)),
-        "parent_item" => item.parent.map_or(Resolved::Null, |p| Resolved::Obj(Obj::Item(p))),
+        "parent_item" => item
+            .parent
+            .map_or(Resolved::Null, |p| Resolved::Obj(Obj::Item(p))),
         "subitems" => Resolved::objs(account.subitems_of(item.id).map(|s| Obj::Item(s.id))),
         "column_values" => {
-            let ids: Option<Vec<String>> = args
-                .get("ids")
-                .and_then(Value::as_array)
-                .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
-            let types: Option<Vec<String>> = args
-                .get("types")
-                .and_then(Value::as_array)
-                .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
-            let board = account.boards.get(&item.board_id).ok_or_else(|| missing("Board"))?;
+            let ids: Option<Vec<String>> = args.get("ids").and_then(Value::as_array).map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
+            let types: Option<Vec<String>> = args.get("types").and_then(Value::as_array).map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
+            let board = account
+                .boards
+                .get(&item.board_id)
+                .ok_or_else(|| missing("Board"))?;
             let values = board
                 .columns
                 .iter()
                 .filter(|c| c.kind != "name")
                 .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
                 .filter(|c| types.as_ref().is_none_or(|t| t.contains(&c.kind)))
-                .map(|c| Obj::ColumnValue { item: item.id, column: c.id.clone() });
+                .map(|c| Obj::ColumnValue {
+                    item: item.id,
+                    column: c.id.clone(),
+                });
             Resolved::objs(values)
         }
         "updates" => {
             let limit = args.int("limit").unwrap_or(25).max(1) as usize;
-            let updates = account.updates.values().rev().filter(|u| u.item_id == item.id).take(limit);
+            let updates = account
+                .updates
+                .values()
+                .rev()
+                .filter(|u| u.item_id == item.id)
+                .take(limit);
             Resolved::objs(updates.map(|u| Obj::Update(u.id)))
         }
         _ => Resolved::Null,
     })
-}
-
-fn column_value_field(account: &Account, item_id: u64, column_id: &str, name: &str) -> Result<Resolved, GqlError> {
-    let item = account.items.get(&item_id).ok_or_else(|| missing("Item"))?;
-    let col = find_column(account, item_id, column_id).ok_or_else(|| missing("Column"))?;
-    let stored = item.values.get(column_id);
-    let s = |key: &str| Resolved::opt(stored.and_then(|v| v.get(key)).and_then(Value::as_str).map(str::to_string));
-    Ok(match name {
-        "id" => Resolved::leaf(col.id.clone()),
-        "type" => Resolved::leaf(col.kind.clone()),
-        "is_leaf" => Resolved::leaf(true),
-        "column" => Resolved::Obj(Obj::Column { board: item.board_id, column: col.id.clone() }),
-        "text" => match col.kind.as_str() {
-            "subtasks" => Resolved::leaf(subitem_names(account, item_id)),
-            _ => Resolved::opt(columns::text(col, stored)),
-        },
-        // monday returns `value` as a JSON-encoded string; board_relation's is null since 2025-04.
-        "value" => match col.kind.as_str() {
-            "board_relation" => Resolved::Null,
-            "subtasks" => {
-                let ids: Vec<Value> = account.subitems_of(item_id).map(|s| json!({"linkedPulseId": s.id})).collect();
-                if ids.is_empty() { Resolved::Null } else { Resolved::leaf(json!({"linkedPulseIds": ids}).to_string()) }
-            }
-            _ => Resolved::opt(stored.map(Value::to_string)),
-        },
-        "updated_at" => s("changed_at"),
-        "number" => Resolved::opt(stored.and_then(Value::as_str).and_then(|n| n.parse::<f64>().ok())),
-        "symbol" => Resolved::opt(col.settings.pointer("/unit/symbol").and_then(Value::as_str).map(str::to_string)),
-        "direction" => Resolved::opt(col.settings.pointer("/unit/direction").and_then(Value::as_str).map(str::to_string)),
-        "index" => Resolved::opt(stored.and_then(|v| v.get("index")).and_then(Value::as_i64)),
-        "label" if col.kind == "status" => Resolved::opt(columns::text(col, stored).filter(|t| !t.is_empty())),
-        "label" => s("text"),
-        "is_done" | "label_style" => {
-            let id = stored.and_then(|v| v.get("index")).and_then(Value::as_i64);
-            match status_labels(&col.settings).into_iter().find(|l| Some(l.id) == id) {
-                Some(l) if name == "is_done" => Resolved::leaf(l.is_done),
-                Some(l) => {
-                    let (color, border) = l.style();
-                    Resolved::Obj(Obj::LabelStyle { color: color.into(), border: border.into() })
-                }
-                None => Resolved::Null,
-            }
-        }
-        "date" | "email" | "phone" | "url" | "from" | "to" => s(name),
-        "time" => s("time"),
-        "url_text" => s("text"),
-        "country_short_name" => s("countryShortName"),
-        "country" => match (stored.and_then(|v| v.get("countryCode")), stored.and_then(|v| v.get("countryName"))) {
-            (Some(Value::String(code)), Some(Value::String(name))) => {
-                Resolved::Obj(Obj::Country { code: code.clone(), name: name.clone() })
-            }
-            _ => Resolved::Null,
-        },
-        "checked" => Resolved::leaf(stored.is_some()),
-        "values" => {
-            let labels = dropdown_labels(&col.settings);
-            let ids = stored.and_then(|v| v.get("ids")).and_then(Value::as_array).cloned().unwrap_or_default();
-            Resolved::objs(ids.iter().filter_map(Value::as_i64).filter_map(|id| {
-                labels.iter().find(|l| l.0 == id).map(|l| Obj::DropdownOption { id, label: l.1.clone() })
-            }))
-        }
-        "persons_and_teams" => {
-            let list = stored.and_then(|v| v.get("personsAndTeams")).and_then(Value::as_array).cloned().unwrap_or_default();
-            Resolved::objs(list.iter().filter_map(|e| {
-                Some(Obj::PeopleEntity { id: e.get("id")?.as_u64()?, kind: e.get("kind")?.as_str()?.to_string() })
-            }))
-        }
-        "linked_item_ids" => Resolved::List(linked_item_ids(stored).into_iter().map(Resolved::id).collect()),
-        "linked_items" => Resolved::objs(
-            linked_item_ids(stored).into_iter().filter(|id| account.live_item(*id).is_some()).map(Obj::Item),
-        ),
-        "display_value" if col.kind == "subtasks" => Resolved::leaf(subitem_names(account, item_id)),
-        "display_value" => Resolved::leaf(relation_display(account, stored)),
-        "subitems_ids" => Resolved::List(account.subitems_of(item_id).map(|s| Resolved::id(s.id)).collect()),
-        "subitems" => Resolved::objs(account.subitems_of(item_id).map(|s| Obj::Item(s.id))),
-        _ => Resolved::Null,
-    })
-}
-
-/// Names of the linked items of a board_relation value, as monday's `display_value` shows them.
-pub(crate) fn relation_display(account: &Account, stored: Option<&Value>) -> String {
-    let names: Vec<String> = linked_item_ids(stored)
-        .into_iter()
-        .filter_map(|id| account.live_item(id).map(|i| i.name.clone()))
-        .collect();
-    names.join(", ")
-}
-
-fn subitem_names(account: &Account, item_id: u64) -> String {
-    let names: Vec<String> = account.subitems_of(item_id).map(|s| s.name.clone()).collect();
-    names.join(", ")
 }
 
 fn strip_tags(html: &str) -> String {
@@ -485,5 +499,7 @@ fn strip_tags(html: &str) -> String {
 
 /// A small stable hash for `Column.revision`.
 fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

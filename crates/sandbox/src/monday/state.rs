@@ -32,7 +32,9 @@ impl Shared {
     /// Locks the state. A poisoned lock only means a test thread panicked mid-update; the data
     /// is still the best picture we have, so keep serving it.
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

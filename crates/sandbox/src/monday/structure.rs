@@ -10,41 +10,70 @@ use super::state::{generated_id, Account, Column, Group, Item, ItemState};
 
 /// Column types the sandbox can store values for; others can be created but not written.
 const COLUMN_TYPES: &[&str] = &[
-    "text", "long_text", "numbers", "date", "status", "dropdown", "email", "link", "phone", "country",
-    "timeline", "checkbox", "people", "board_relation", "subtasks",
+    "text",
+    "long_text",
+    "numbers",
+    "date",
+    "status",
+    "dropdown",
+    "email",
+    "link",
+    "phone",
+    "country",
+    "timeline",
+    "checkbox",
+    "people",
+    "board_relation",
+    "subtasks",
 ];
 
 pub(crate) fn create_board(account: &mut Account, args: &Args) -> Result<Resolved, GqlError> {
-    let name = args.str("board_name").unwrap_or_default().trim().to_string();
+    let name = args
+        .str("board_name")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if name.is_empty() || name.chars().count() > 255 {
-        return Err(GqlError::new("CreateBoardException", "The board name must be 1-255 characters"));
+        return Err(GqlError::new(
+            "CreateBoardException",
+            "The board name must be 1-255 characters",
+        ));
     }
     let kind = args.str("board_kind").unwrap_or("public");
-    let workspace = args.get("workspace_id").map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_string));
+    let workspace = args
+        .get("workspace_id")
+        .map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_string));
     let id = account.insert_board(&name, kind, workspace);
     if let Some(board) = account.boards.get_mut(&id) {
         board.description = args.str("description").map(str::to_string);
     }
     if !args.bool("empty") {
         // What a new board gets in the UI: a person, a status and a date column, and three items.
-        for (col_id, title, kind) in [("person", "Person", "people"), ("status", "Status", "status"), ("date4", "Date", "date")] {
+        for (col_id, title, kind) in [
+            ("person", "Person", "people"),
+            ("status", "Status", "status"),
+            ("date4", "Date", "date"),
+        ] {
             add_column(account, id, new_column(col_id, title, kind, None), None)?;
         }
         let now = account.now();
         for n in 1..=3 {
             let item_id = account.new_item_id();
-            account.items.insert(item_id, Item {
-                id: item_id,
-                board_id: id,
-                group_id: "topics".into(),
-                name: format!("Item {n}"),
-                state: ItemState::Active,
-                values: Default::default(),
-                parent: None,
-                created_at: now,
-                updated_at: now,
-                created_with_idempotency_key: None,
-            });
+            account.items.insert(
+                item_id,
+                Item {
+                    id: item_id,
+                    board_id: id,
+                    group_id: "topics".into(),
+                    name: format!("Item {n}"),
+                    state: ItemState::Active,
+                    values: Default::default(),
+                    parent: None,
+                    created_at: now,
+                    updated_at: now,
+                    created_with_idempotency_key: None,
+                },
+            );
         }
     }
     Ok(Resolved::Obj(Obj::Board(id)))
@@ -69,23 +98,43 @@ pub(crate) fn new_column(id: &str, title: &str, kind: &str, defaults: Option<Val
         (_, Some(d)) => d,
         (_, None) => json!({}),
     };
-    Column { id: id.to_string(), title: title.to_string(), kind: kind.to_string(), description: None, settings }
+    Column {
+        id: id.to_string(),
+        title: title.to_string(),
+        kind: kind.to_string(),
+        description: None,
+        settings,
+    }
 }
 
 /// Adds a column to a board (after `after`, else at the end). A `subtasks` column creates the
 /// subitems board instead.
-pub(crate) fn add_column(account: &mut Account, board_id: u64, column: Column, after: Option<&str>) -> Result<String, GqlError> {
-    let board = account.boards.get_mut(&board_id).ok_or_else(|| board_not_found(board_id))?;
+pub(crate) fn add_column(
+    account: &mut Account,
+    board_id: u64,
+    column: Column,
+    after: Option<&str>,
+) -> Result<String, GqlError> {
+    let board = account
+        .boards
+        .get_mut(&board_id)
+        .ok_or_else(|| board_not_found(board_id))?;
     if column.kind == "subtasks" {
         if board.parent_board.is_some() {
-            return Err(GqlError::new("InvalidArgumentException", "A subitems board can't have subitems"));
+            return Err(GqlError::new(
+                "InvalidArgumentException",
+                "A subitems board can't have subitems",
+            ));
         }
         account.ensure_subitems_board(board_id);
         return Ok("subitems".into());
     }
     if board.columns.iter().any(|c| c.id == column.id) {
-        return Err(GqlError::new("InvalidArgumentException", format!("A column with id {} already exists on the board", column.id))
-            .with_data(json!({"column_id": column.id, "board_id": board_id})));
+        return Err(GqlError::new(
+            "InvalidArgumentException",
+            format!("A column with id {} already exists on the board", column.id),
+        )
+        .with_data(json!({"column_id": column.id, "board_id": board_id})));
     }
     let id = column.id.clone();
     let at = after
@@ -96,19 +145,35 @@ pub(crate) fn add_column(account: &mut Account, board_id: u64, column: Column, a
 }
 
 /// Validates `create_*_column`'s board, title and optional custom id.
-fn column_target(account: &Account, args: &Args, kind: &str) -> Result<(u64, String, String), GqlError> {
+fn column_target(
+    account: &Account,
+    args: &Args,
+    kind: &str,
+) -> Result<(u64, String, String), GqlError> {
     let board = args.id("board_id")?.unwrap_or_default();
     if !account.boards.contains_key(&board) {
         return Err(board_not_found(board));
     }
     let title = args.str("title").unwrap_or_default().trim().to_string();
     if title.is_empty() {
-        return Err(GqlError::new("InvalidArgumentException", "The column title can't be empty"));
+        return Err(GqlError::new(
+            "InvalidArgumentException",
+            "The column title can't be empty",
+        ));
     }
     let id = match args.str("id") {
-        Some(id) if id.is_empty() || id.len() > 20 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') => {
-            return Err(GqlError::new("InvalidArgumentException", "A column id must be 1-20 lowercase letters, digits or underscores")
-                .with_data(json!({"column_id": id})));
+        Some(id)
+            if id.is_empty()
+                || id.len() > 20
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+        {
+            return Err(GqlError::new(
+                "InvalidArgumentException",
+                "A column id must be 1-20 lowercase letters, digits or underscores",
+            )
+            .with_data(json!({"column_id": id})));
         }
         Some(id) => id.to_string(),
         None => generated_id(kind),
@@ -116,8 +181,15 @@ fn column_target(account: &Account, args: &Args, kind: &str) -> Result<(u64, Str
     Ok((board, title, id))
 }
 
-fn finish_column(account: &mut Account, board: u64, column: Column, args: &Args) -> Result<Resolved, GqlError> {
-    let after = args.get("after_column_id").map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+fn finish_column(
+    account: &mut Account,
+    board: u64,
+    column: Column,
+    args: &Args,
+) -> Result<Resolved, GqlError> {
+    let after = args
+        .get("after_column_id")
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
     let id = add_column(account, board, column, after.as_deref())?;
     Ok(Resolved::Obj(Obj::Column { board, column: id }))
 }
@@ -131,28 +203,45 @@ pub(crate) fn create_column(account: &mut Account, args: &Args) -> Result<Resolv
         None => None,
     };
     if !COLUMN_TYPES.contains(&kind.as_str()) {
-        tracing::debug!(kind, "monday sandbox: column type is created but its values can't be written");
+        tracing::debug!(
+            kind,
+            "monday sandbox: column type is created but its values can't be written"
+        );
     }
     let mut column = new_column(&id, &title, &kind, defaults);
     column.description = args.str("description").map(str::to_string);
     finish_column(account, board, column, args)
 }
 
-pub(crate) fn create_status_column(account: &mut Account, args: &Args) -> Result<Resolved, GqlError> {
+pub(crate) fn create_status_column(
+    account: &mut Account,
+    args: &Args,
+) -> Result<Resolved, GqlError> {
     let (board, title, id) = column_target(account, args, "color")?;
-    let settings = match args.get("defaults").and_then(|d| d.get("labels")).and_then(Value::as_array) {
+    let settings = match args
+        .get("defaults")
+        .and_then(|d| d.get("labels"))
+        .and_then(Value::as_array)
+    {
         Some(labels) => {
             if labels.len() > 40 {
-                return Err(GqlError::new("InvalidArgumentException", "A status column holds at most 40 labels"));
+                return Err(GqlError::new(
+                    "InvalidArgumentException",
+                    "A status column holds at most 40 labels",
+                ));
             }
             let mut seen = Vec::new();
             let mut list = Vec::new();
             for l in labels {
                 let label = l.get("label").and_then(Value::as_str).unwrap_or_default();
                 let index = l.get("index").and_then(Value::as_i64).unwrap_or_default();
-                if label.chars().count() > 30 || !(0..40).contains(&index) || seen.contains(&index) {
-                    return Err(GqlError::new("InvalidArgumentException", "Status labels need unique indexes 0-39 and at most 30 characters")
-                        .with_data(json!({"label": label, "index": index})));
+                if label.chars().count() > 30 || !(0..40).contains(&index) || seen.contains(&index)
+                {
+                    return Err(GqlError::new(
+                        "InvalidArgumentException",
+                        "Status labels need unique indexes 0-39 and at most 30 characters",
+                    )
+                    .with_data(json!({"label": label, "index": index})));
                 }
                 seen.push(index);
                 list.push(json!({
@@ -169,13 +258,20 @@ pub(crate) fn create_status_column(account: &mut Account, args: &Args) -> Result
     finish_column(account, board, column, args)
 }
 
-pub(crate) fn create_dropdown_column(account: &mut Account, args: &Args) -> Result<Resolved, GqlError> {
+pub(crate) fn create_dropdown_column(
+    account: &mut Account,
+    args: &Args,
+) -> Result<Resolved, GqlError> {
     let (board, title, id) = column_target(account, args, "dropdown")?;
     let names: Vec<String> = args
         .get("defaults")
         .and_then(|d| d.get("labels"))
         .and_then(Value::as_array)
-        .map(|l| l.iter().filter_map(|x| x.get("label").and_then(Value::as_str).map(str::to_string)).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| x.get("label").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut column = new_column(&id, &title, "dropdown", Some(dropdown_settings(&refs)));
@@ -185,14 +281,30 @@ pub(crate) fn create_dropdown_column(account: &mut Account, args: &Args) -> Resu
 
 pub(crate) fn create_group(account: &mut Account, args: &Args) -> Result<Resolved, GqlError> {
     let board_id = args.id("board_id")?.unwrap_or_default();
-    let board = account.boards.get_mut(&board_id).ok_or_else(|| board_not_found(board_id))?;
-    let title = args.str("group_name").unwrap_or_default().trim().to_string();
+    let board = account
+        .boards
+        .get_mut(&board_id)
+        .ok_or_else(|| board_not_found(board_id))?;
+    let title = args
+        .str("group_name")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if title.is_empty() || title.chars().count() > 255 {
-        return Err(GqlError::new("InvalidArgumentException", "The group name must be 1-255 characters"));
+        return Err(GqlError::new(
+            "InvalidArgumentException",
+            "The group name must be 1-255 characters",
+        ));
     }
     let id = generated_id("group");
-    let group = Group { id: id.clone(), title, color: args.str("group_color").unwrap_or("#a25ddc").to_string() };
-    let anchor = args.str("relative_to").and_then(|r| board.groups.iter().position(|g| g.id == r));
+    let group = Group {
+        id: id.clone(),
+        title,
+        color: args.str("group_color").unwrap_or("#a25ddc").to_string(),
+    };
+    let anchor = args
+        .str("relative_to")
+        .and_then(|r| board.groups.iter().position(|g| g.id == r));
     let at = match (anchor, args.str("position_relative_method")) {
         (Some(p), Some("after_at")) => p + 1,
         (Some(p), _) => p,
@@ -200,13 +312,25 @@ pub(crate) fn create_group(account: &mut Account, args: &Args) -> Result<Resolve
         (None, _) => 0,
     };
     board.groups.insert(at, group);
-    Ok(Resolved::Obj(Obj::Group { board: board_id, group: id }))
+    Ok(Resolved::Obj(Obj::Group {
+        board: board_id,
+        group: id,
+    }))
 }
 
 pub(crate) fn delete_webhook(account: &mut Account, args: &Args) -> Result<Resolved, GqlError> {
     let id = args.id("id")?.unwrap_or_default();
     let hook = account.webhooks.remove(&id).ok_or_else(|| {
-        GqlError::new("ResourceNotFoundException", format!("Webhook {id} not found")).with_data(json!({"webhook_id": id}))
+        GqlError::new(
+            "ResourceNotFoundException",
+            format!("Webhook {id} not found"),
+        )
+        .with_data(json!({"webhook_id": id}))
     })?;
-    Ok(Resolved::Obj(Obj::Webhook { id: hook.id, board_id: hook.board_id, event: hook.event, config: hook.config }))
+    Ok(Resolved::Obj(Obj::Webhook {
+        id: hook.id,
+        board_id: hook.board_id,
+        event: hook.event,
+        config: hook.config,
+    }))
 }

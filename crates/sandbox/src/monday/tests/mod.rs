@@ -49,7 +49,11 @@ pub(super) fn all_types_board(sandbox: &MondaySandbox) -> String {
 }
 
 /// Sends a raw request; returns status, headers and parsed body.
-pub(super) async fn send(sandbox: &MondaySandbox, headers: &[(&str, &str)], body: Value) -> (u16, HeaderMap, Value) {
+pub(super) async fn send(
+    sandbox: &MondaySandbox,
+    headers: &[(&str, &str)],
+    body: Value,
+) -> (u16, HeaderMap, Value) {
     let mut req = client().post(sandbox.api_url()).json(&body);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -62,12 +66,26 @@ pub(super) async fn send(sandbox: &MondaySandbox, headers: &[(&str, &str)], body
 }
 
 /// An authorized GraphQL call.
-pub(super) async fn gql(sandbox: &MondaySandbox, query: &str, variables: Value) -> (u16, HeaderMap, Value) {
-    send(sandbox, &[("Authorization", TOKEN), ("API-Version", "2026-10")], json!({"query": query, "variables": variables})).await
+pub(super) async fn gql(
+    sandbox: &MondaySandbox,
+    query: &str,
+    variables: Value,
+) -> (u16, HeaderMap, Value) {
+    send(
+        sandbox,
+        &[("Authorization", TOKEN), ("API-Version", "2026-10")],
+        json!({"query": query, "variables": variables}),
+    )
+    .await
 }
 
 /// Creates an item through the API; returns (HTTP status, body).
-pub(super) async fn create_item(sandbox: &MondaySandbox, board: &str, name: &str, values: Value) -> (u16, Value) {
+pub(super) async fn create_item(
+    sandbox: &MondaySandbox,
+    board: &str,
+    name: &str,
+    values: Value,
+) -> (u16, Value) {
     let (status, _, body) = gql(
         sandbox,
         "mutation ($b: ID!, $n: String!, $cv: JSON) { create_item(board_id: $b, item_name: $n, column_values: $cv) { id name } }",
@@ -79,5 +97,7 @@ pub(super) async fn create_item(sandbox: &MondaySandbox, board: &str, name: &str
 
 /// The first error's `extensions.code`.
 pub(super) fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default()
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
 }
