@@ -44,6 +44,9 @@ pub enum Command {
         #[arg(long)]
         duration: Option<f64>,
     },
+    /// Verify the configuration against the real systems: Zoho credentials, data centre,
+    /// organization and scopes; monday token, boards, columns and labels. Changes nothing.
+    Check,
     /// Apply database migrations (they also run on every start).
     Migrate,
     /// List jobs (newest first).
@@ -109,7 +112,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped(cancel).await
         }
         Command::Demo { listen, data_dir, interval, duration } => {
-            crate::telemetry::init("info");
+            // The demo narrates itself; RUST_LOG=info shows every sync as well.
+            crate::telemetry::init("warn");
             crate::demo::run(crate::demo::DemoOptions {
                 listen: *listen,
                 data_dir: data_dir.clone(),
@@ -117,6 +121,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 duration: duration.map(Duration::from_secs_f64),
             })
             .await
+        }
+        Command::Check => {
+            crate::telemetry::init("warn");
+            let config = load(&cli)?;
+            let rt = crate::runtime::Runtime::build(config, Arc::new(SystemClock)).await?;
+            let findings = crate::check::run(&rt).await;
+            for f in &findings {
+                println!("{f}");
+            }
+            let failed = findings.iter().filter(|f| !f.ok).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} check(s) failed; fix them and run `ml-connector check` again");
+            }
+            println!("all checks passed");
+            Ok(())
         }
         Command::Migrate => {
             let config = load(&cli)?;

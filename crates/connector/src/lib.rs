@@ -4,6 +4,7 @@
 //! `sync` (workers and mapping), `zoho` and `monday` (the connector's use of each API),
 //! `http` (webhooks, admin pages), `cli` (commands), `demo` (sandbox-backed showcase).
 
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;

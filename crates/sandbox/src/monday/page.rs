@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use maud::{html, Markup, DOCTYPE};
 
 use super::column_read::{self, relation_display};
-use super::state::{Account, Board, Item, ItemState, Shared};
+use super::state::{Account, Board, Column, Item, ItemState, Shared};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#323338}\
 table{border-collapse:collapse;margin-bottom:1.5rem}th,td{border:1px solid #d0d4e4;padding:.3rem .6rem;text-align:left}\
@@ -71,10 +71,10 @@ pub(crate) async fn board(
                         @for col in data_columns(board) { th { (col.title) } }
                     }
                     @for item in account.board_items(board_id).filter(|i| i.group_id == group.id) {
-                        (row(account, board, item, false))
+                        (item_row(account, board, item))
                         @if let Some(sub) = sub_board {
                             @for subitem in account.subitems_of(item.id) {
-                                (row(account, sub, subitem, true))
+                                (subitem_row(account, sub, subitem, data_columns(board).count()))
                             }
                         }
                     }
@@ -84,34 +84,41 @@ pub(crate) async fn board(
     ))
 }
 
-fn data_columns(board: &Board) -> impl Iterator<Item = &super::state::Column> {
+fn data_columns(board: &Board) -> impl Iterator<Item = &Column> {
     board
         .columns
         .iter()
         .filter(|c| c.kind != "name" && c.kind != "subtasks")
 }
 
-fn row(account: &Account, board: &Board, item: &Item, sub: bool) -> Markup {
-    let class = match (sub, item.state == ItemState::Archived) {
-        (true, true) => "sub archived",
-        (true, false) => "sub",
-        (false, true) => "archived",
-        (false, false) => "",
-    };
+fn item_row(account: &Account, board: &Board, item: &Item) -> Markup {
+    let class = if item.state == ItemState::Archived { "archived" } else { "" };
     html! {
         tr class=(class) {
-            td { @if sub { "↳ " } (item.name) }
+            td { (item.name) }
             @for col in data_columns(board) {
-                td {
-                    @if sub { small { (col.title) ": " } }
-                    (cell_text(account, col, item))
-                }
+                td { (cell_text(account, col, item)) }
             }
         }
     }
 }
 
-fn cell_text(account: &Account, col: &super::state::Column, item: &Item) -> String {
+/// Subitems have their own board's columns, so they span the parent's columns as
+/// "Title: text" pairs.
+fn subitem_row(account: &Account, sub_board: &Board, item: &Item, span: usize) -> Markup {
+    let class = if item.state == ItemState::Archived { "sub archived" } else { "sub" };
+    let pairs: Vec<String> = data_columns(sub_board)
+        .map(|col| format!("{}: {}", col.title, cell_text(account, col, item)))
+        .collect();
+    html! {
+        tr class=(class) {
+            td { "↳ " (item.name) }
+            td colspan=(span.max(1)) { (pairs.join(" · ")) }
+        }
+    }
+}
+
+fn cell_text(account: &Account, col: &Column, item: &Item) -> String {
     let stored = item.values.get(&col.id);
     column_read::text(col, stored).unwrap_or_else(|| relation_display(account, stored))
 }

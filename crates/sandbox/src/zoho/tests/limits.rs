@@ -18,7 +18,7 @@ fn header(headers: &reqwest::header::HeaderMap, name: &str) -> u64 {
 async fn beyond_the_window_answers_44_then_recovers() {
     let config = ZohoSandboxConfig {
         requests_per_window: 5,
-        window: Duration::from_millis(600),
+        window: Duration::from_millis(1500),
         ..ZohoSandboxConfig::default()
     };
     let sandbox = start(config).await;
@@ -40,7 +40,7 @@ async fn beyond_the_window_answers_44_then_recovers() {
         .as_str()
         .is_some_and(|m| m.contains("maximum number of requests per minute")));
     assert_eq!(header(&headers, "x-rate-limit-remaining"), 0);
-    assert_eq!(header(&headers, "x-rate-limit-reset"), 1);
+    assert!((1..=2).contains(&header(&headers, "x-rate-limit-reset")));
     // Another organization has its own budget.
     let other = books_url(
         &sandbox,
@@ -49,7 +49,7 @@ async fn beyond_the_window_answers_44_then_recovers() {
     );
     assert_eq!(get(&other, &token).await.0, 200);
 
-    tokio::time::sleep(Duration::from_millis(650)).await;
+    tokio::time::sleep(Duration::from_millis(1550)).await;
     assert_eq!(get(&url, &token).await.0, 200);
     let stats = sandbox.stats(EU_ORG);
     assert_eq!((stats.api_requests, stats.rate_limited_429), (7, 1));
@@ -60,7 +60,7 @@ async fn beyond_the_window_answers_44_then_recovers() {
 async fn too_many_calls_in_flight_answer_1070() {
     let config = ZohoSandboxConfig {
         concurrent_limit: 2,
-        latency: Duration::from_millis(300),
+        latency: Duration::from_millis(1000),
         ..ZohoSandboxConfig::default()
     };
     let sandbox = start(config).await;

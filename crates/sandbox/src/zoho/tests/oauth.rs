@@ -151,7 +151,7 @@ async fn secrets_can_differ_per_data_centre() {
 async fn the_token_endpoint_throttles_per_client_and_recovers() {
     let config = ZohoSandboxConfig {
         token_requests_per_window: 3,
-        token_window: Duration::from_millis(400),
+        token_window: Duration::from_millis(1000),
         ..ZohoSandboxConfig::default()
     };
     let sandbox = start(config).await;
@@ -180,7 +180,7 @@ async fn the_token_endpoint_throttles_per_client_and_recovers() {
         (sandbox.token_requests(), sandbox.refresh_requests()),
         (4, 3)
     );
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(1050)).await;
     assert!(refresh(&sandbox, "eu", &refresh_token).await["access_token"].is_string());
 }
 
@@ -215,7 +215,7 @@ async fn an_eleventh_access_token_invalidates_the_oldest() {
 #[tokio::test]
 async fn access_tokens_expire() {
     let config = ZohoSandboxConfig {
-        access_token_ttl: Duration::from_millis(200),
+        access_token_ttl: Duration::from_millis(1000),
         ..ZohoSandboxConfig::default()
     };
     let sandbox = start(config).await;
@@ -229,7 +229,7 @@ async fn access_tokens_expire() {
         &format!("/invoices?organization_id={EU_ORG}"),
     );
     assert_eq!(get(&url, token).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(1050)).await;
     let (status, _, body) = get(&url, token).await;
     assert_eq!(
         (status, body),

@@ -34,7 +34,10 @@ fn the_signed_string_matches_zohos_documented_example() {
 }
 
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(HashMap<String, String>, HeaderMap, Bytes)>>>);
+struct Received(Arc<Mutex<Vec<Delivered>>>);
+
+/// One delivery as received: query, headers and raw body.
+type Delivered = (HashMap<String, String>, HeaderMap, Bytes);
 
 /// A receiver on port 0 that records each delivery and answers 202.
 async fn receiver() -> (String, Received) {
