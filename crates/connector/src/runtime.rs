@@ -6,7 +6,8 @@ use crate::monday::Boards;
 use crate::queue::{Queue, RetryPolicy};
 use crate::store::Store;
 use crate::sync::Upstream;
-use crate::zoho::tokens::{StaticRefreshToken, TokenCache};
+use crate::zoho::secrets::StoredRefreshToken;
+use crate::zoho::tokens::TokenCache;
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -43,6 +44,8 @@ pub struct Runtime {
     pub http: reqwest::Client,
     /// Waits an upstream asked for, per connection and upstream.
     pub pauses: Pauses,
+    /// Each connection's monday user, to recognise the connector's own changes in webhooks.
+    pub monday_me: crate::monday::MeCache,
 }
 
 /// "Do not call this upstream for this connection before T": set from `Retry-After` /
@@ -90,6 +93,8 @@ pub fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
 impl Runtime {
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Arc<Runtime>> {
         let store = Store::open(&config.database).await?;
+        let keyring = Arc::new(crate::crypto::Keyring::from_config(&config.secrets)?);
+        crate::zoho::secrets::verify_stored_tokens(&store, &keyring, &config).await?;
         let http = http_client(Duration::from_secs(config.monday.request_timeout_seconds))?;
         let endpoints = config.zoho_endpoints();
         let mut connections = HashMap::new();
@@ -103,7 +108,7 @@ impl Runtime {
                 dc,
                 oauth,
                 endpoints.clone(),
-                Box::new(StaticRefreshToken(c.zoho.refresh_token.clone())),
+                Box::new(StoredRefreshToken::new(store.clone(), keyring.clone(), c.id.clone(), c.zoho.refresh_token.clone())),
                 clock.clone(),
             );
             let books = BooksClient::new(http.clone(), endpoints.books_base(dc), c.zoho.organization_id.clone());
@@ -126,6 +131,7 @@ impl Runtime {
             retry,
             http,
             pauses: Pauses::default(),
+            monday_me: Default::default(),
         }))
     }
 

@@ -4,8 +4,12 @@
 //! `MLC_DATABASE__URL=sqlite://data.db`. Connections (tenants) are declared in the file.
 
 mod mapping;
+mod quota;
+mod secrets;
 
 pub use mapping::{BoardMapping, ColumnMap, DeletionPolicy, LineItemMode};
+pub use quota::{plan_concurrency, plan_daily_limit, QuotaConfig};
+pub use secrets::SecretsConfig;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -36,6 +40,9 @@ pub struct Config {
     /// One entry per Zoho organization synced into monday.
     #[serde(default)]
     pub connections: Vec<ConnectionConfig>,
+    /// Keys that encrypt refresh tokens stored by `connect` (see [`SecretsConfig`]).
+    #[serde(default)]
+    pub secrets: SecretsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -120,6 +127,31 @@ pub struct ZohoConfig {
     /// Overrides of the accounts server and API host per data centre (tests, proxies, the sandbox).
     #[serde(default)]
     pub endpoints: BTreeMap<String, EndpointOverride>,
+    /// Per-organization API budget: per-minute window, concurrent calls, daily cap.
+    #[serde(default)]
+    pub quota: QuotaConfig,
+    /// Seconds between reconciliation polls per connection and document type (default 300;
+    /// 0 turns reconciliation off). The first poll runs one interval after start.
+    #[serde(default)]
+    pub reconcile_interval_seconds: Option<u64>,
+    /// How far behind its watermark a reconciliation looks again (default 600 s), for changes
+    /// Zoho lists late or stamps with a slightly earlier `last_modified_time`.
+    #[serde(default)]
+    pub reconcile_overlap_seconds: Option<u64>,
+}
+
+impl ZohoConfig {
+    /// `None` when reconciliation is turned off.
+    pub fn reconcile_interval(&self) -> Option<std::time::Duration> {
+        match self.reconcile_interval_seconds.unwrap_or(300) {
+            0 => None,
+            s => Some(std::time::Duration::from_secs(s)),
+        }
+    }
+
+    pub fn reconcile_overlap(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.reconcile_overlap_seconds.unwrap_or(600))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -182,6 +214,19 @@ pub struct ConnectionMonday {
     /// monday API token (personal or OAuth); sent raw in `Authorization`.
     #[serde(skip_serializing)]
     pub token: SecretString,
+    /// Unguessable token in this connection's monday webhook URL (`/webhooks/monday/{token}`),
+    /// at least 24 letters, digits, `-` or `_`. Webhooks made with a personal token carry no
+    /// signature, so this secret is what proves an event came from the registered webhook.
+    #[serde(default, skip_serializing)]
+    pub webhook_token: Option<SecretString>,
+    /// Signing Secret of a monday app: webhooks created with the app's token carry an HS256 JWT
+    /// that is then accepted instead of `webhook_token` (URL `/webhooks/monday/{connection id}`).
+    #[serde(default, skip_serializing)]
+    pub signing_secret: Option<SecretString>,
+    /// Post one comment on the Zoho document for each status change a person makes on monday
+    /// (an audit note; nothing else is ever written to Zoho). Default off: the audit log only.
+    #[serde(default)]
+    pub audit_comments: bool,
 }
 
 /// A configuration problem, naming where it came from, the key and what to do.
@@ -226,6 +271,7 @@ impl Config {
             zoho: ZohoConfig::default(),
             monday: MondayConfig::default(),
             connections: Vec::new(),
+            secrets: SecretsConfig::default(),
         }
     }
 
@@ -237,6 +283,7 @@ impl Config {
             code.parse::<DataCentre>()
                 .map_err(|e| err(format!("zoho.endpoints.{code}"), e))?;
         }
+        self.zoho.quota.validate().map_err(|(k, m)| err(format!("zoho.quota.{k}"), m))?;
         if self.workers.count == 0 {
             return Err(err("workers.count".into(), "must be at least 1".into()));
         }
@@ -268,6 +315,15 @@ impl Config {
                     return Err(err(
                         key("zoho.webhook_secret"),
                         "Zoho accepts 12 to 50 letters and digits only".into(),
+                    ));
+                }
+            }
+            if let Some(t) = &c.monday.webhook_token {
+                let t = t.expose_secret();
+                if t.len() < 24 || !t.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+                    return Err(err(
+                        key("monday.webhook_token"),
+                        "must be at least 24 letters, digits, '-' or '_' (e.g. `openssl rand -hex 24`)".into(),
                     ));
                 }
             }

@@ -46,6 +46,7 @@ impl Application {
     /// Serves HTTP and runs the workers until `cancel` fires, then shuts down gracefully.
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let workers = crate::sync::spawn_workers(self.runtime.clone(), cancel.clone());
+        let refresher = crate::zoho::refresher::spawn(self.runtime.clone(), cancel.clone());
         let app = router(self.runtime.clone());
         let shutdown = cancel.clone();
         axum::serve(self.listener, app)
@@ -55,6 +56,7 @@ impl Application {
         for w in workers {
             let _ = w.await;
         }
+        let _ = refresher.await;
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! The connector's use of monday: board structure cache and per-board writer locks.
 
 mod boards;
+mod me;
 
 pub use boards::Boards;
+pub use me::MeCache;

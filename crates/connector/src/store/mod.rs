@@ -2,13 +2,19 @@
 //!
 //! Every statement is short; nothing holds a transaction across a network call (STYLE.md).
 
+mod audit;
 mod connections;
+mod credentials;
 mod documents;
 mod events;
+mod oauth_states;
 
+pub use audit::{AuditRow, NewAuditEntry};
 pub use connections::ConnectionRow;
+pub use credentials::{GrantRow, DC_MISMATCH_REASON_PREFIX, RECONNECT_REASON_PREFIX};
 pub use documents::DocumentRow;
 pub use events::{EventInsert, Inserted};
+pub use oauth_states::{ClaimedState, Exchange, PendingChoice};
 
 use crate::config::DatabaseConfig;
 use anyhow::Context;

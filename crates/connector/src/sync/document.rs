@@ -5,14 +5,9 @@ use super::mapping::{build_item, ItemContent};
 use super::{books_error, JobError};
 use crate::config::{BoardMapping, DeletionPolicy};
 use crate::runtime::{Connection, Runtime};
-use crate::zoho::TokenError;
 use monday::{ColumnValue, ColumnValues};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 use zoho_books::{BooksError, Document, DocumentKind};
-
-/// How long a connection whose refresh token was revoked waits before its jobs look again.
-const RECONNECT_PARK: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -28,15 +23,10 @@ pub enum Outcome {
 pub(crate) async fn access_token(rt: &Runtime, conn: &Connection) -> Result<secrecy::SecretString, JobError> {
     match conn.tokens.access_token().await {
         Ok(t) => Ok(t),
-        Err(e @ TokenError::NeedsReconnect { .. }) => {
-            let until = rt.clock.now_ms() + RECONNECT_PARK.as_millis() as i64;
-            let reason = e.to_string();
-            tracing::error!(connection = %conn.config.id, "{reason}");
-            let _ = rt.store.set_connection_status(&conn.config.id, "needs_reconnect", Some(&reason), rt.clock.now_ms()).await;
-            let _ = rt.queue.park_connection(&conn.config.id, until, &reason).await;
-            Err(JobError::Park { until_ms: until, reason })
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match crate::zoho::status::park_if_unusable(rt, conn, &e).await {
+            Some(park) => Err(park),
+            None => Err(e.into()),
+        },
     }
 }
 
@@ -51,6 +41,7 @@ pub(crate) async fn fetch(rt: &Runtime, conn: &Connection, kind: DocumentKind, i
                 conn.tokens.invalidate(&token).await;
                 token = access_token(rt, conn).await?;
             }
+            Err(BooksError::Unauthorized { code: Some(14), .. }) => return Err(crate::zoho::status::fresh_token_refused(rt, conn).await),
             Err(e) => return Err(books_error(e, rt.clock.now_ms())),
         }
     }
@@ -112,7 +103,8 @@ pub(crate) async fn sync_document(
         }
     }
     let board = rt.boards.schema(&conn.monday, &mapping.board_id).await?;
-    let subitems_used = false;
+    let lines = super::subitems::plan(rt, conn, mapping, &board, &doc).await?;
+    let subitems_used = lines.is_some();
     let content = build_item(mapping, &board, conn.dc, &conn.config.zoho.organization_id, &doc, subitems_used)
         .map_err(|e| JobError::Permanent(e.to_string()))?;
     let values = monday::validate(&board, &content.values, mapping.create_labels_if_missing).map_err(|e| {
@@ -122,7 +114,10 @@ pub(crate) async fn sync_document(
     let content = ItemContent { name: content.name, values };
     let hash = content_hash(&content);
     if let Some(r) = &row {
-        if r.item_id.is_some() && r.content_hash.as_deref() == Some(hash.as_str()) {
+        if r.item_id.is_some()
+            && r.content_hash.as_deref() == Some(hash.as_str())
+            && super::subitems::in_step(lines.as_ref(), r.subitems.as_deref())
+        {
             rt.store.touch_document(cid, kind.as_str(), id, lmt, rt.clock.now_ms()).await.map_err(store_err)?;
             return Ok(Outcome::Unchanged);
         }
@@ -131,7 +126,10 @@ pub(crate) async fn sync_document(
     let _writer = rt.boards.writer(&mapping.board_id).await;
     let (item_id, outcome) = match row.as_ref().and_then(|r| r.item_id.clone()) {
         Some(item) => {
-            update(conn, mapping, &item, &content, &idempotency_key(conn, &doc, &hash, "update")).await?;
+            // Only the lines may have changed: then the parent item needs no write.
+            if row.as_ref().and_then(|r| r.content_hash.as_deref()) != Some(hash.as_str()) {
+                update(conn, mapping, &item, &content, &idempotency_key(conn, &doc, &hash, "update")).await?;
+            }
             (item, Outcome::Updated)
         }
         None => {
@@ -166,10 +164,24 @@ pub(crate) async fn sync_document(
             }
         }
     };
+    let subitems = match &lines {
+        Some(plan) => {
+            let target = super::subitems::Target {
+                doc: &doc,
+                item_id: &item_id,
+                item_is_new: outcome == Outcome::Created,
+                stored: row.as_ref().and_then(|r| r.subitems.as_deref()),
+                parent_hash: &hash,
+            };
+            super::subitems::apply(rt, conn, mapping, plan, target).await?
+        }
+        None => None,
+    };
     rt.store
-        .save_document(cid, kind.as_str(), id, &mapping.board_id, &item_id, lmt, &hash, None, rt.clock.now_ms())
+        .save_document(cid, kind.as_str(), id, &mapping.board_id, &item_id, lmt, &hash, subitems.as_deref(), rt.clock.now_ms())
         .await
         .map_err(store_err)?;
+    super::audit::remember_status(rt, conn, mapping, &doc).await?;
     tracing::info!(connection = cid, kind = kind.as_str(), id, item = %item_id, ?outcome, "synced");
     Ok(outcome)
 }

@@ -1,8 +1,10 @@
 //! The sync engine: workers claim jobs and bring monday in step with Zoho.
 
+pub mod audit;
 mod document;
 pub mod mapping;
 mod payment;
+mod subitems;
 mod worker;
 
 pub use worker::{run_worker, spawn_workers};
@@ -31,6 +33,8 @@ pub enum JobPayload {
         #[serde(default)]
         document_ids: Vec<String>,
     },
+    /// Someone changed a synced item's status on monday: audit log entry (+ optional Zoho comment).
+    AuditStatusChange { change: audit::StatusChange },
 }
 
 impl JobPayload {
@@ -38,6 +42,7 @@ impl JobPayload {
         match self {
             JobPayload::SyncDocument { .. } => "sync_document",
             JobPayload::SyncPayment { .. } => "sync_payment",
+            JobPayload::AuditStatusChange { .. } => "audit_status_change",
         }
     }
 
@@ -45,7 +50,7 @@ impl JobPayload {
     pub fn document_key(&self, connection_id: &str) -> Option<String> {
         match self {
             JobPayload::SyncDocument { document_kind, id, .. } => Some(format!("{connection_id}:{}:{id}", document_kind.as_str())),
-            JobPayload::SyncPayment { .. } => None,
+            JobPayload::SyncPayment { .. } | JobPayload::AuditStatusChange { .. } => None,
         }
     }
 

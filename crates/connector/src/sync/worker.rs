@@ -1,6 +1,6 @@
 //! Worker loop: claim, run with a heartbeat, record the outcome.
 
-use super::{document, payment, JobError, JobPayload};
+use super::{audit, document, payment, JobError, JobPayload};
 use crate::queue::Job;
 use crate::runtime::Runtime;
 use rand::SeedableRng;
@@ -122,6 +122,10 @@ async fn execute(rt: &Runtime, job: &Job) -> Result<(), JobError> {
         }
         JobPayload::SyncPayment { vendor, payment_id, document_ids } => {
             payment::sync_payment(rt, conn, vendor, &payment_id, document_ids).await?;
+        }
+        JobPayload::AuditStatusChange { change } => {
+            let outcome = audit::audit_status_change(rt, conn, &change).await?;
+            tracing::debug!(?outcome, trigger = %change.trigger_uuid, "monday status change handled");
         }
     }
     Ok(())

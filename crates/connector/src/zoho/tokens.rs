@@ -7,6 +7,7 @@
 use crate::clock::SharedClock;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::Digest as _;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use zoho_books::{DataCentre, Endpoints, OAuthClient, OAuthError};
@@ -70,6 +71,10 @@ pub struct TokenCache {
     clock: SharedClock,
     state: Mutex<Option<Cached>>,
     refreshes: std::sync::atomic::AtomicU64,
+    /// Digest of the refresh token Zoho last answered `invalid_code` for: asking again with the
+    /// same token only burns the 10-per-10-minutes token quota. A reconnect stores a new token,
+    /// which is tried at once.
+    rejected: std::sync::Mutex<Option<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -96,6 +101,7 @@ impl TokenCache {
             clock,
             state: Mutex::new(None),
             refreshes: Default::default(),
+            rejected: Default::default(),
         }
     }
 
@@ -132,6 +138,12 @@ impl TokenCache {
         }
     }
 
+    /// Drops the cached access token and any remembered rejection (after a reconnect).
+    pub async fn forget(&self) {
+        *self.state.lock().await = None;
+        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Forget a token Books refused (HTTP 401), unless another caller already replaced it.
     pub async fn invalidate(&self, rejected: &SecretString) {
         let mut guard = self.state.lock().await;
@@ -148,9 +160,17 @@ impl TokenCache {
             .await
             .map_err(|e| TokenError::Transient(format!("could not read the stored refresh token: {e:#}")))?
             .ok_or_else(|| TokenError::Missing(self.connection.clone()))?;
+        let digest = |t: &SecretString| -> [u8; 32] { sha2::Sha256::digest(t.expose_secret().as_bytes()).into() };
+        let needs_reconnect = || TokenError::NeedsReconnect { connection: self.connection.clone() };
+        if *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) == Some(digest(&refresh)) {
+            return Err(needs_reconnect());
+        }
         let started = self.clock.now();
         let response = oauth.refresh(self.dc, &refresh).await.map_err(|e| match e {
-            OAuthError::InvalidCode => TokenError::NeedsReconnect { connection: self.connection.clone() },
+            OAuthError::InvalidCode => {
+                *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(digest(&refresh));
+                needs_reconnect()
+            }
             OAuthError::Throttled => TokenError::Throttled,
             OAuthError::InvalidClient { dc } => TokenError::DataCentreMismatch { dc, code: dc.code() },
             other => TokenError::Transient(other.to_string()),

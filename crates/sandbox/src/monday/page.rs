@@ -92,7 +92,11 @@ fn data_columns(board: &Board) -> impl Iterator<Item = &Column> {
 }
 
 fn item_row(account: &Account, board: &Board, item: &Item) -> Markup {
-    let class = if item.state == ItemState::Archived { "archived" } else { "" };
+    let class = if item.state == ItemState::Archived {
+        "archived"
+    } else {
+        ""
+    };
     html! {
         tr class=(class) {
             td { (item.name) }
@@ -106,7 +110,11 @@ fn item_row(account: &Account, board: &Board, item: &Item) -> Markup {
 /// Subitems have their own board's columns, so they span the parent's columns as
 /// "Title: text" pairs.
 fn subitem_row(account: &Account, sub_board: &Board, item: &Item, span: usize) -> Markup {
-    let class = if item.state == ItemState::Archived { "sub archived" } else { "sub" };
+    let class = if item.state == ItemState::Archived {
+        "sub archived"
+    } else {
+        "sub"
+    };
     let pairs: Vec<String> = data_columns(sub_board)
         .map(|col| format!("{}: {}", col.title, cell_text(account, col, item)))
         .collect();

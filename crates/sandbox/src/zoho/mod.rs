@@ -452,6 +452,12 @@ impl ZohoSandbox {
         }
     }
 
+    /// Makes the token endpoint answer `api_domain` (e.g. a host outside Zoho's data centres)
+    /// instead of the data centre's own; `None` restores the normal answer.
+    pub fn answer_api_domain(&self, api_domain: Option<Url>) {
+        self.state.lock().api_domain_answer = api_domain;
+    }
+
     /// Every token-endpoint call, refused ones included.
     pub fn token_requests(&self) -> u64 {
         self.state.lock().token_requests

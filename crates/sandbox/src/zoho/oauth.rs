@@ -64,7 +64,11 @@ async fn token(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let api_domain = state.api_domain(&dc);
+    let api_domain = state
+        .lock()
+        .api_domain_answer
+        .clone()
+        .unwrap_or_else(|| state.api_domain(&dc));
     let answer = exchange(&mut state.lock(), &dc, &params, Instant::now());
     let body = match answer {
         Ok(issued) => {

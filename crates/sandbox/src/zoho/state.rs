@@ -267,6 +267,9 @@ pub struct Inner {
     pub token_throttle: TokenThrottle,
     pub token_requests: u64,
     pub refresh_requests: u64,
+    /// When set, the token endpoint answers this `api_domain` instead of the data centre's own
+    /// (a hostile or broken accounts server, for allow-list tests).
+    pub api_domain_answer: Option<Url>,
     next_id: u64,
 }
 
@@ -306,6 +309,7 @@ impl State {
                 token_throttle: TokenThrottle::default(),
                 token_requests: 0,
                 refresh_requests: 0,
+                api_domain_answer: None,
                 next_id: 0,
             }),
         }
