@@ -53,12 +53,11 @@ async fn swapped_ciphertexts_do_not_decrypt() {
     assert!(!raw.windows(9).any(|w| w == b"1000.acme"), "plaintext stored");
 
     // Swap the two rows' ciphertexts, as an attacker with write access to the table might.
-    sqlx::query(
-        "UPDATE connections SET refresh_token_ct = (SELECT refresh_token_ct FROM connections c2 WHERE c2.id <> connections.id)",
-    )
-    .execute(store.pool())
-    .await
-    .unwrap();
+    let rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT id, refresh_token_ct FROM connections ORDER BY id").fetch_all(store.pool()).await.unwrap();
+    for ((id, _), (_, ct)) in rows.iter().zip(rows.iter().rev()) {
+        sqlx::query("UPDATE connections SET refresh_token_ct = ?1 WHERE id = ?2").bind(ct).bind(id).execute(store.pool()).await.unwrap();
+    }
     for id in ["acme", "globex"] {
         let err = token_of(&store, &ring, id).await.unwrap_err().to_string();
         assert!(err.contains(&format!("connection {id} could not be decrypted")), "{err}");
