@@ -69,3 +69,11 @@ fn missing_file_says_what_to_do() {
     let e = Config::load(Some(Path::new("/nonexistent/ml.toml"))).unwrap_err().to_string();
     assert!(e.contains("does not exist") && e.contains("--config"), "{e}");
 }
+
+#[test]
+fn the_shipped_example_configuration_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config.example.toml");
+    let c = Config::load(Some(&path)).expect("config.example.toml must stay valid");
+    let acme = c.connection("acme").expect("example connection");
+    assert_eq!(acme.board(DocumentKind::Invoice).expect("invoice board").status_labels["partially_paid"], "Part paid");
+}
