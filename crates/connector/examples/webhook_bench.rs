@@ -42,7 +42,10 @@ async fn main() -> anyhow::Result<()> {
     let secret = setup.webhook_secret.clone();
     let setup = Arc::new(setup);
     let started = Instant::now();
-    let chunks: Vec<Vec<serde_json::Value>> = bodies.chunks(documents.div_ceil(concurrency)).map(|c| c.to_vec()).collect();
+    let chunks: Vec<Vec<serde_json::Value>> = bodies
+        .chunks(documents.div_ceil(concurrency))
+        .map(|c| c.to_vec())
+        .collect();
     let mut tasks = Vec::new();
     for chunk in chunks {
         let (setup, url, secret) = (setup.clone(), url.clone(), secret.clone());
@@ -50,7 +53,11 @@ async fn main() -> anyhow::Result<()> {
             let mut latencies = Vec::new();
             for body in chunk {
                 let t = Instant::now();
-                let status = setup.zoho.send_webhook(&url, Some(&secret), &body).await.unwrap_or(0);
+                let status = setup
+                    .zoho
+                    .send_webhook(&url, Some(&secret), &body)
+                    .await
+                    .unwrap_or(0);
                 assert_eq!(status, 200);
                 latencies.push(t.elapsed());
             }
@@ -71,11 +78,26 @@ async fn main() -> anyhow::Result<()> {
     let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
     println!("documents            {documents}");
     println!("sender concurrency   {concurrency}");
-    println!("webhooks accepted    {:.0}/s ({accepted_in:.2?} for all)", documents as f64 / accepted_in.as_secs_f64());
-    println!("accept latency       p50 {:.2?}  p95 {:.2?}  p99 {:.2?}  max {:.2?}", pct(0.5), pct(0.95), pct(0.99), pct(1.0));
-    println!("all items on board   {synced_in:.2?} ({:.0} documents/s end to end)", documents as f64 / synced_in.as_secs_f64());
+    println!(
+        "webhooks accepted    {:.0}/s ({accepted_in:.2?} for all)",
+        documents as f64 / accepted_in.as_secs_f64()
+    );
+    println!(
+        "accept latency       p50 {:.2?}  p95 {:.2?}  p99 {:.2?}  max {:.2?}",
+        pct(0.5),
+        pct(0.95),
+        pct(0.99),
+        pct(1.0)
+    );
+    println!(
+        "all items on board   {synced_in:.2?} ({:.0} documents/s end to end)",
+        documents as f64 / synced_in.as_secs_f64()
+    );
     let stats = rt.queue.stats().await?;
-    println!("queue                done {} dead {}", stats.done, stats.dead);
+    println!(
+        "queue                done {} dead {}",
+        stats.done, stats.dead
+    );
     cancel.cancel();
     Ok(())
 }

@@ -78,7 +78,15 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
         }
     };
     let base = rt.config.zoho_endpoints().books_base(conn.dc);
-    match BooksClient::list_organizations(&rt.http, &base, &token).await {
+    let call = BooksClient::list_organizations(&rt.http, &base, &token);
+    let listed = match rt.quota.call(&conn.books, crate::zoho::quota::Priority::Realtime, call).await {
+        Ok(result) => result,
+        Err(e) => {
+            out.push(fail(&subject, e.to_string()));
+            return;
+        }
+    };
+    match listed {
         Ok(orgs) => {
             let want = &conn.config.zoho.organization_id;
             match orgs.iter().find(|o| &o.organization_id == want) {
@@ -98,7 +106,15 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
         if conn.config.board(kind).is_none() {
             continue;
         }
-        match conn.books.list_documents(&token, kind, 1, 1).await {
+        let call = conn.books.list_documents(&token, kind, 1, 1);
+        let listed = match rt.quota.call(&conn.books, crate::zoho::quota::Priority::Realtime, call).await {
+            Ok(result) => result,
+            Err(e) => {
+                out.push(fail(&subject, e.to_string()));
+                continue;
+            }
+        };
+        match listed {
             Ok(_) => out.push(ok(&subject, format!("can read {}s", kind.as_str()))),
             Err(e) => out.push(fail(&subject, format!("cannot read {}s ({e}); grant ZohoBooks.{}.READ", kind.as_str(), kind.path()))),
         }

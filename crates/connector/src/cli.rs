@@ -47,8 +47,71 @@ pub enum Command {
     /// Verify the configuration against the real systems: Zoho credentials, data centre,
     /// organization and scopes; monday token, boards, columns and labels. Changes nothing.
     Check,
+    /// The whole story of one document: webhooks, jobs and outcomes, where it is on monday.
+    Trace {
+        /// invoice, bill or purchase_order
+        kind: String,
+        /// The Zoho document id.
+        id: String,
+        /// The connection (defaults to the only one configured).
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// Create or complete the monday boards the mapping needs (columns, status labels, subitem
+    /// columns for line items) and register the status-change webhook, then print the
+    /// `[connections.boards.*]` mapping or write it with --write-config. Safe to run again:
+    /// what exists is left alone. The webhook needs `serve` reachable at server.public_url.
+    Setup {
+        /// Only this connection (default: every configured connection).
+        #[arg(long)]
+        connection: Option<String>,
+        /// Write the resulting mapping: an existing configuration file is updated in place
+        /// (only that connection's boards; comments kept), a new path gets the mapping alone.
+        #[arg(long, value_name = "PATH")]
+        write_config: Option<PathBuf>,
+    },
+    /// Sync existing documents changed since a date (initial load or repair), paced within the
+    /// organization's Zoho quotas (real-time sync keeps its reserve), with a progress bar and
+    /// ETA. Runs its own workers until done; can run beside `serve` on the same database. After
+    /// a kill or Ctrl-C, the same command resumes where it stopped.
+    Backfill {
+        /// First day (YYYY-MM-DD, UTC): documents created or changed on or after it.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: chrono::NaiveDate,
+        /// Document types, comma-separated: invoice, bill, purchase_order (default: every
+        /// type the connection maps to a board).
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<zoho_books::DocumentKind>,
+        /// Only this connection (default: every configured connection).
+        #[arg(long)]
+        connection: Option<String>,
+        /// List only and report how many items would be created, updated or left unchanged
+        /// per type; writes nothing (costs one Zoho list call per 200 documents).
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Apply database migrations (they also run on every start).
     Migrate,
+    /// Connect a Zoho Books account: prints the consent URL and reads back the address Zoho
+    /// redirected to (or exchanges a Self Client grant code), lets you choose the organization,
+    /// and stores the refresh token encrypted (needs secrets.keys). Reconnecting replaces it.
+    Connect {
+        /// The connection id (as in the configuration).
+        #[arg(long)]
+        connection: String,
+        /// A grant code from a Zoho Self Client (api-console.zoho.com), instead of the browser.
+        #[arg(long)]
+        grant_code: Option<String>,
+        /// Data centre of the account (us, eu, in, au, jp, ca, cn, sa): required with
+        /// --grant-code; otherwise where the consent starts (Zoho redirects to the right one).
+        #[arg(long)]
+        data_centre: Option<zoho_books::DataCentre>,
+        /// Organization id to use, instead of choosing from a list.
+        #[arg(long)]
+        organization: Option<String>,
+    },
+    /// Re-encrypt every stored refresh token with secrets.current_key (after adding a new key).
+    RotateKey,
     /// List jobs (newest first).
     Jobs {
         /// Only jobs in this state: queued, running, done, dead.
@@ -137,6 +200,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("all checks passed");
             Ok(())
         }
+        Command::Connect { connection, grant_code, data_centre, organization } => {
+            crate::telemetry::init("warn");
+            let config = load(&cli)?;
+            let opts = crate::zoho::connect_terminal::ConnectOptions {
+                connection: connection.clone(),
+                grant_code: grant_code.clone(),
+                data_centre: *data_centre,
+                organization: organization.clone(),
+            };
+            let clock: crate::clock::SharedClock = Arc::new(SystemClock);
+            let (mut stdin, mut stdout) = (std::io::stdin().lock(), std::io::stdout());
+            crate::zoho::connect_terminal::run(&config, &clock, &opts, &mut stdin, &mut stdout).await.map(|_| ())
+        }
+        Command::RotateKey => {
+            let config = load(&cli)?;
+            let clock: crate::clock::SharedClock = Arc::new(SystemClock);
+            crate::zoho::connect_terminal::rotate_key(&config, &clock, &mut std::io::stdout()).await
+        }
+        Command::Trace { kind, id, connection } => {
+            let config = load(&cli)?;
+            let kind: zoho_books::DocumentKind = kind.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let connection = match connection {
+                Some(c) => c.clone(),
+                None if config.connections.len() == 1 => config.connections[0].id.clone(),
+                None => anyhow::bail!("several connections are configured; pass --connection ID"),
+            };
+            let store = Store::open(&config.database).await?;
+            for line in crate::trace::story(&store, &connection, kind.as_str(), id).await? {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Setup { connection, write_config } => {
+            crate::telemetry::init("warn");
+            let config = load(&cli)?;
+            let opts = crate::setup::SetupOptions {
+                connection: connection.clone(),
+                write_config: write_config.clone(),
+                public_url: config.server.public_url.clone(),
+            };
+            let rt = crate::runtime::Runtime::build(config, Arc::new(SystemClock)).await?;
+            crate::setup::run(&rt, &opts).await.map(|_| ())
+        }
+        Command::Backfill { since, types, connection, dry_run } => {
+            crate::backfill::init_logging();
+            let config = load(&cli)?;
+            let opts = crate::backfill::BackfillOptions { since: *since, kinds: types.clone(), connection: connection.clone(), dry_run: *dry_run };
+            crate::backfill::run(config, opts).await
+        }
         Command::Migrate => {
             let config = load(&cli)?;
             let store = Store::open(&config.database).await?;
@@ -149,6 +261,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_jobs(&queue.list(state.as_deref(), *limit).await?);
             let s = queue.stats().await?;
             println!("queued {} · running {} · done {} · dead {}", s.queued, s.running, s.done, s.dead);
+            let store = Store::open(&load(&cli)?.database).await?;
+            for line in crate::zoho::status::status_lines(&store).await? {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::Dead { action } => {

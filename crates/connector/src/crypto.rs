@@ -33,9 +33,17 @@ pub enum SecretsError {
     #[error("no encryption key for stored credentials is configured: set secrets.keys (e.g. MLC_SECRETS__KEYS__1=\"$(openssl rand -base64 32)\") and secrets.current_key = 1, and keep that key: tokens stored with it cannot be read without it")]
     NoKey,
     #[error("the stored {} of connection {connection} was encrypted with key version {version}, which is not configured: add that key back as secrets.keys.{version} (`ml-connector rotate-key` then moves it to the current key), or run `ml-connector connect --connection {connection}` to store a new one", .field.replace('_', " "))]
-    UnknownVersion { connection: String, field: String, version: u32 },
+    UnknownVersion {
+        connection: String,
+        field: String,
+        version: u32,
+    },
     #[error("the stored {} of connection {connection} could not be decrypted with key version {version}: secrets.keys.{version} is not the key it was encrypted with, or the row was altered or copied from another connection. Restore the original key, or run `ml-connector connect --connection {connection}` to store a new one", .field.replace('_', " "))]
-    Undecryptable { connection: String, field: String, version: u32 },
+    Undecryptable {
+        connection: String,
+        field: String,
+        version: u32,
+    },
 }
 
 /// A sealed secret as stored: `nonce || ciphertext+tag`, and the key version that sealed it.
@@ -67,7 +75,10 @@ impl Keyring {
     pub fn from_config(config: &SecretsConfig) -> Result<Keyring, SecretsError> {
         let mut keys = BTreeMap::new();
         for (version, encoded) in &config.keys {
-            let bad = |problem: String| SecretsError::BadKey { version: version.clone(), problem };
+            let bad = |problem: String| SecretsError::BadKey {
+                version: version.clone(),
+                problem,
+            };
             let v: u32 = version
                 .trim()
                 .parse()
@@ -94,7 +105,10 @@ impl Keyring {
     pub fn single(version: u32, key: [u8; KEY_LEN]) -> Keyring {
         let mut keys = BTreeMap::new();
         keys.insert(version, SecretBox::new(Box::new(key)));
-        Keyring { keys, current: Some(version) }
+        Keyring {
+            keys,
+            current: Some(version),
+        }
     }
 
     /// The version new secrets are sealed with; `None` when no key is configured.
@@ -114,13 +128,24 @@ impl Keyring {
     }
 
     /// Encrypts `plaintext` for `field` of `connection` under the current key.
-    pub fn seal(&self, connection: &str, field: &str, plaintext: &SecretString) -> Result<Sealed, SecretsError> {
+    pub fn seal(
+        &self,
+        connection: &str,
+        field: &str,
+        plaintext: &SecretString,
+    ) -> Result<Sealed, SecretsError> {
         let version = self.require_current()?;
         let cipher = self.cipher(version).ok_or(SecretsError::NoKey)?;
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = associated_data(connection, field, version);
         let ct = cipher
-            .encrypt(&nonce, Payload { msg: plaintext.expose_secret().as_bytes(), aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.expose_secret().as_bytes(),
+                    aad: &aad,
+                },
+            )
             // Encryption only fails for messages beyond 256 GiB.
             .map_err(|_| SecretsError::Undecryptable {
                 connection: connection.into(),
@@ -130,19 +155,34 @@ impl Keyring {
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
-        Ok(Sealed { ciphertext: out, key_version: version })
+        Ok(Sealed {
+            ciphertext: out,
+            key_version: version,
+        })
     }
 
     /// Decrypts what [`seal`](Self::seal) produced for the same connection, field and version.
-    pub fn open(&self, connection: &str, field: &str, sealed: &Sealed) -> Result<SecretString, SecretsError> {
+    pub fn open(
+        &self,
+        connection: &str,
+        field: &str,
+        sealed: &Sealed,
+    ) -> Result<SecretString, SecretsError> {
         let version = sealed.key_version;
-        let undecryptable =
-            || SecretsError::Undecryptable { connection: connection.into(), field: field.into(), version };
+        let undecryptable = || SecretsError::Undecryptable {
+            connection: connection.into(),
+            field: field.into(),
+            version,
+        };
         let cipher = self.cipher(version).ok_or_else(|| {
             if self.keys.is_empty() {
                 SecretsError::NoKey
             } else {
-                SecretsError::UnknownVersion { connection: connection.into(), field: field.into(), version }
+                SecretsError::UnknownVersion {
+                    connection: connection.into(),
+                    field: field.into(),
+                    version,
+                }
             }
         })?;
         if sealed.ciphertext.len() < NONCE_LEN {
@@ -158,7 +198,9 @@ impl Keyring {
     }
 
     fn cipher(&self, version: u32) -> Option<XChaCha20Poly1305> {
-        self.keys.get(&version).map(|k| XChaCha20Poly1305::new(Key::from_slice(k.expose_secret())))
+        self.keys
+            .get(&version)
+            .map(|k| XChaCha20Poly1305::new(Key::from_slice(k.expose_secret())))
     }
 }
 
@@ -166,7 +208,12 @@ impl Keyring {
 fn associated_data(connection: &str, field: &str, version: u32) -> Vec<u8> {
     let version = version.to_string();
     let mut aad = Vec::new();
-    for part in [AAD_CONTEXT, connection.as_bytes(), field.as_bytes(), version.as_bytes()] {
+    for part in [
+        AAD_CONTEXT,
+        connection.as_bytes(),
+        field.as_bytes(),
+        version.as_bytes(),
+    ] {
         aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
         aad.extend_from_slice(part);
     }
@@ -186,7 +233,10 @@ mod tests {
 
     fn ring(entries: &[(&str, &str)], current: Option<u32>) -> Result<Keyring, SecretsError> {
         Keyring::from_config(&SecretsConfig {
-            keys: entries.iter().map(|(v, k)| (v.to_string(), SecretString::from(k.to_string()))).collect(),
+            keys: entries
+                .iter()
+                .map(|(v, k)| (v.to_string(), SecretString::from(k.to_string())))
+                .collect(),
             current_key: current,
         })
     }
@@ -199,11 +249,21 @@ mod tests {
     fn round_trip_and_fresh_nonce_per_seal() {
         let k = generate_key_base64();
         let r = ring(&[("1", &k)], Some(1)).unwrap();
-        let a = r.seal("acme", "refresh_token", &secret("1000.abc.def")).unwrap();
-        let b = r.seal("acme", "refresh_token", &secret("1000.abc.def")).unwrap();
+        let a = r
+            .seal("acme", "refresh_token", &secret("1000.abc.def"))
+            .unwrap();
+        let b = r
+            .seal("acme", "refresh_token", &secret("1000.abc.def"))
+            .unwrap();
         assert_ne!(a.ciphertext, b.ciphertext, "nonces must differ");
-        assert!(!a.ciphertext.windows(8).any(|w| w == b"1000.abc"), "plaintext visible in ciphertext");
-        assert_eq!(r.open("acme", "refresh_token", &a).unwrap().expose_secret(), "1000.abc.def");
+        assert!(
+            !a.ciphertext.windows(8).any(|w| w == b"1000.abc"),
+            "plaintext visible in ciphertext"
+        );
+        assert_eq!(
+            r.open("acme", "refresh_token", &a).unwrap().expose_secret(),
+            "1000.abc.def"
+        );
     }
 
     #[test]
@@ -211,15 +271,36 @@ mod tests {
         let (k1, k2) = (generate_key_base64(), generate_key_base64());
         let r = ring(&[("1", &k1), ("2", &k2)], Some(2)).unwrap();
         let sealed = r.seal("acme", "refresh_token", &secret("tok")).unwrap();
-        assert!(matches!(r.open("globex", "refresh_token", &sealed), Err(SecretsError::Undecryptable { .. })));
-        assert!(matches!(r.open("acme", "access_token", &sealed), Err(SecretsError::Undecryptable { .. })));
-        let relabelled = Sealed { key_version: 1, ..sealed.clone() };
-        assert!(matches!(r.open("acme", "refresh_token", &relabelled), Err(SecretsError::Undecryptable { .. })));
+        assert!(matches!(
+            r.open("globex", "refresh_token", &sealed),
+            Err(SecretsError::Undecryptable { .. })
+        ));
+        assert!(matches!(
+            r.open("acme", "access_token", &sealed),
+            Err(SecretsError::Undecryptable { .. })
+        ));
+        let relabelled = Sealed {
+            key_version: 1,
+            ..sealed.clone()
+        };
+        assert!(matches!(
+            r.open("acme", "refresh_token", &relabelled),
+            Err(SecretsError::Undecryptable { .. })
+        ));
         let mut flipped = sealed.clone();
         let last = flipped.ciphertext.len() - 1;
         flipped.ciphertext[last] ^= 1;
         assert!(r.open("acme", "refresh_token", &flipped).is_err());
-        assert!(r.open("acme", "refresh_token", &Sealed { ciphertext: vec![1, 2], key_version: 2 }).is_err());
+        assert!(r
+            .open(
+                "acme",
+                "refresh_token",
+                &Sealed {
+                    ciphertext: vec![1, 2],
+                    key_version: 2
+                }
+            )
+            .is_err());
     }
 
     #[test]
@@ -229,27 +310,54 @@ mod tests {
         let sealed = old.seal("acme", "refresh_token", &secret("tok")).unwrap();
 
         let none = ring(&[], None).unwrap();
-        let e = none.open("acme", "refresh_token", &sealed).unwrap_err().to_string();
+        let e = none
+            .open("acme", "refresh_token", &sealed)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("set secrets.keys"), "{e}");
         assert!(none.seal("acme", "refresh_token", &secret("x")).is_err());
 
         let other = ring(&[("2", &generate_key_base64())], Some(2)).unwrap();
-        let e = other.open("acme", "refresh_token", &sealed).unwrap_err().to_string();
-        assert!(e.contains("connection acme was encrypted with key version 1, which is not configured"), "{e}");
+        let e = other
+            .open("acme", "refresh_token", &sealed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("connection acme was encrypted with key version 1, which is not configured"),
+            "{e}"
+        );
 
         let wrong = ring(&[("1", &generate_key_base64())], Some(1)).unwrap();
-        let e = wrong.open("acme", "refresh_token", &sealed).unwrap_err().to_string();
-        assert!(e.contains("secrets.keys.1 is not the key it was encrypted with"), "{e}");
+        let e = wrong
+            .open("acme", "refresh_token", &sealed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("secrets.keys.1 is not the key it was encrypted with"),
+            "{e}"
+        );
         assert!(!e.contains(&k1));
     }
 
     #[test]
     fn key_configuration_errors() {
         let e = ring(&[("1", "c2hvcnQ=")], None).unwrap_err().to_string();
-        assert!(e.contains("secrets.keys.1") && e.contains("5 bytes, not 32"), "{e}");
-        assert!(ring(&[("1", "not base64!")], None).unwrap_err().to_string().contains("base64"));
-        assert!(ring(&[("one", &generate_key_base64())], None).unwrap_err().to_string().contains("whole number"));
-        assert!(matches!(ring(&[("1", &generate_key_base64())], Some(3)), Err(SecretsError::CurrentMissing(3))));
+        assert!(
+            e.contains("secrets.keys.1") && e.contains("5 bytes, not 32"),
+            "{e}"
+        );
+        assert!(ring(&[("1", "not base64!")], None)
+            .unwrap_err()
+            .to_string()
+            .contains("base64"));
+        assert!(ring(&[("one", &generate_key_base64())], None)
+            .unwrap_err()
+            .to_string()
+            .contains("whole number"));
+        assert!(matches!(
+            ring(&[("1", &generate_key_base64())], Some(3)),
+            Err(SecretsError::CurrentMissing(3))
+        ));
         let two = [("1", generate_key_base64()), ("2", generate_key_base64())];
         let two: Vec<(&str, &str)> = two.iter().map(|(v, k)| (*v, k.as_str())).collect();
         assert!(matches!(ring(&two, None), Err(SecretsError::CurrentUnset)));

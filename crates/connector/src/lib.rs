@@ -4,6 +4,7 @@
 //! `sync` (workers and mapping), `zoho` and `monday` (the connector's use of each API),
 //! `http` (webhooks, admin pages), `cli` (commands), `demo` (sandbox-backed showcase).
 
+pub mod backfill;
 pub mod check;
 pub mod cli;
 pub mod clock;
@@ -14,9 +15,11 @@ pub mod http;
 pub mod monday;
 pub mod queue;
 pub mod runtime;
+pub mod setup;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod trace;
 pub mod zoho;
 
 pub use http::Application;

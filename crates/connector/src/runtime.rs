@@ -44,6 +44,8 @@ pub struct Runtime {
     pub http: reqwest::Client,
     /// Waits an upstream asked for, per connection and upstream.
     pub pauses: Pauses,
+    /// Zoho API budgets per organization; acquire before every Books call.
+    pub quota: crate::zoho::quota::Quotas,
     /// Each connection's monday user, to recognise the connector's own changes in webhooks.
     pub monday_me: crate::monday::MeCache,
 }
@@ -97,6 +99,8 @@ impl Runtime {
         crate::zoho::secrets::verify_stored_tokens(&store, &keyring, &config).await?;
         let http = http_client(Duration::from_secs(config.monday.request_timeout_seconds))?;
         let endpoints = config.zoho_endpoints();
+        let monday_limits = crate::monday::limits::Limits::from_config(&config.monday)
+            .map_err(|(key, problem)| anyhow::anyhow!("monday.{key}: {problem}"))?;
         let mut connections = HashMap::new();
         for c in &config.connections {
             let dc = c.data_centre();
@@ -112,10 +116,13 @@ impl Runtime {
                 clock.clone(),
             );
             let books = BooksClient::new(http.clone(), endpoints.books_base(dc), c.zoho.organization_id.clone());
-            let monday = monday::MondayClient::new(http.clone(), config.monday.api_url.clone(), c.monday.token.clone());
+            // Each connection keeps to its own monday budget (see monday/limits.rs).
+            let monday = monday::MondayClient::new(http.clone(), config.monday.api_url.clone(), c.monday.token.clone())
+                .with_gate(crate::monday::limits::Limiter::new(&c.id, monday_limits, clock.clone()));
             connections.insert(c.id.clone(), Arc::new(Connection { config: c.clone(), dc, books, tokens, monday }));
         }
         let queue = Queue::new(store.clone(), clock.clone(), Duration::from_secs(config.workers.lease_seconds));
+        let quota = crate::zoho::quota::Quotas::new(store.clone(), clock.clone(), config.zoho.quota.clone());
         let retry = RetryPolicy {
             base: Duration::from_millis(config.workers.backoff_base_ms),
             cap: Duration::from_secs(config.workers.backoff_cap_seconds),
@@ -131,6 +138,7 @@ impl Runtime {
             retry,
             http,
             pauses: Pauses::default(),
+            quota,
             monday_me: Default::default(),
         }))
     }

@@ -4,6 +4,8 @@
 //! own files and all go through [`MondayClient::execute`].
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,17 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(75);
 /// testable without the system clock.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// Held while one request is in flight; dropping it frees the slot.
+pub type GatePermit = Box<dyn Send>;
+
+/// Client-side admission control, asked before every request: the caller's own budget for
+/// monday's per-account minute, concurrency and daily limits, so those are kept rather than
+/// learnt from 429s. An error (e.g. [`MondayError::DailyLimit`]) is returned as the call's
+/// error without sending anything.
+pub trait RequestGate: Send + Sync {
+    fn admit(&self) -> Pin<Box<dyn Future<Output = Result<GatePermit, MondayError>> + Send + '_>>;
+}
+
 /// A monday API client. Cheap to clone; clones share the limit readings and
 /// the one-time version warning.
 #[derive(Clone)]
@@ -38,6 +51,7 @@ pub struct MondayClient {
     clock: Clock,
     limits: LimitState,
     version_warned: Arc<AtomicBool>,
+    gate: Option<Arc<dyn RequestGate>>,
 }
 
 impl fmt::Debug for MondayClient {
@@ -64,7 +78,14 @@ impl MondayClient {
             clock: Arc::new(Utc::now),
             limits: LimitState::default(),
             version_warned: Arc::new(AtomicBool::new(false)),
+            gate: None,
         }
+    }
+
+    /// Ask `gate` before every request (clones share it).
+    pub fn with_gate(mut self, gate: Arc<dyn RequestGate>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// Use a different per-request timeout.
@@ -113,6 +134,10 @@ impl MondayClient {
         variables: Value,
         idempotency_key: Option<&str>,
     ) -> Result<(u16, HeaderMap, Envelope), MondayError> {
+        let _admitted = match &self.gate {
+            Some(gate) => Some(gate.admit().await?),
+            None => None,
+        };
         let mut auth = HeaderValue::from_str(self.token.expose_secret().trim()).map_err(|_| {
             MondayError::Unauthorized {
                 message: "the monday token contains characters that cannot be sent in an HTTP header; paste the token again".to_owned(),

@@ -34,7 +34,7 @@ pub use classify::{
     classify_errors, classify_response, next_utc_midnight, parse_envelope, parse_response,
     ApiError, Envelope,
 };
-pub use client::{Clock, MondayClient, DEFAULT_REQUEST_TIMEOUT};
+pub use client::{Clock, GatePermit, MondayClient, RequestGate, DEFAULT_REQUEST_TIMEOUT};
 pub use columns::{
     truncate_item_name, truncate_long_text, validate, ColumnType, ColumnValue, ColumnValues,
     MappingMismatch, PersonKind,

@@ -168,6 +168,24 @@ pub struct MondayConfig {
     pub api_url: url::Url,
     /// Per-request timeout; monday itself cuts requests at 60 s.
     pub request_timeout_seconds: u64,
+    /// The monday plan of the connected accounts (`free`, `basic`, `standard`, `pro`,
+    /// `enterprise`), which sets the client-side limits below to monday's published numbers
+    /// (requests per minute 1,000 / 2,500 for pro / 5,000 for enterprise; concurrent 40 / 100 /
+    /// 250; per day 1,000 / 10,000 / 25,000). Unset: 1,000 per minute and 40 concurrent, which
+    /// every plan allows, and no daily cap of our own (monday's DAILY_LIMIT_EXCEEDED still parks
+    /// work until midnight UTC). Limits apply per connection (per monday token).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// Requests per rolling minute per connection, overriding the plan's number.
+    #[serde(default)]
+    pub minute_limit: Option<u32>,
+    /// Requests in flight at once per connection, overriding the plan's number.
+    #[serde(default)]
+    pub concurrency_limit: Option<u32>,
+    /// Requests per UTC day per connection, overriding the plan's number; when spent, monday
+    /// work waits until midnight UTC. Counted in memory, so a restart starts the count afresh.
+    #[serde(default)]
+    pub daily_limit: Option<u32>,
 }
 
 impl Default for MondayConfig {
@@ -175,6 +193,10 @@ impl Default for MondayConfig {
         Self {
             api_url: url::Url::parse("https://api.monday.com/v2").expect("static url"),
             request_timeout_seconds: 60,
+            plan: None,
+            minute_limit: None,
+            concurrency_limit: None,
+            daily_limit: None,
         }
     }
 }
@@ -284,6 +306,7 @@ impl Config {
                 .map_err(|e| err(format!("zoho.endpoints.{code}"), e))?;
         }
         self.zoho.quota.validate().map_err(|(k, m)| err(format!("zoho.quota.{k}"), m))?;
+        crate::monday::limits::Limits::from_config(&self.monday).map_err(|(k, m)| err(format!("monday.{k}"), m))?;
         if self.workers.count == 0 {
             return Err(err("workers.count".into(), "must be at least 1".into()));
         }

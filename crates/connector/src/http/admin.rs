@@ -47,7 +47,10 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
                     @for (id, dc, org, (status, reason), synced) in &rows {
                         tr {
                             td { (id) } td { (dc) } td { (org) }
-                            td class=(if status == "active" { "" } else { "bad" }) { (status) @if let Some(r) = reason { br; small { (r) } } }
+                            td class=(if status == "active" { "" } else { "bad" }) {
+                                (status) @if let Some(r) = reason { br; small { (r) } }
+                                @if status == "needs_reconnect" { br; a href={ "/oauth/zoho/start?connection=" (id) } { "Reconnect Zoho" } }
+                            }
                             td { (synced) }
                         }
                     }

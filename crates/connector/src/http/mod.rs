@@ -2,6 +2,7 @@
 //! application on port 0 (zero2prod's `Application::build`).
 
 pub mod admin;
+pub mod oauth;
 pub mod webhooks;
 
 use crate::clock::SharedClock;
@@ -47,6 +48,7 @@ impl Application {
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let workers = crate::sync::spawn_workers(self.runtime.clone(), cancel.clone());
         let refresher = crate::zoho::refresher::spawn(self.runtime.clone(), cancel.clone());
+        let reconciler = crate::sync::reconcile::spawn_scheduler(self.runtime.clone(), cancel.clone());
         let app = router(self.runtime.clone());
         let shutdown = cancel.clone();
         axum::serve(self.listener, app)
@@ -57,6 +59,9 @@ impl Application {
             let _ = w.await;
         }
         let _ = refresher.await;
+        if let Some(r) = reconciler {
+            let _ = r.await;
+        }
         Ok(())
     }
 }
@@ -66,7 +71,9 @@ pub fn router(rt: Arc<Runtime>) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/webhooks/zoho/{token}", post(zoho_webhook))
+        .route("/webhooks/monday/{token}", post(monday_webhook))
         .merge(admin::routes())
+        .merge(oauth::routes())
         .layer(DefaultBodyLimit::max(limit))
         .with_state(rt)
 }
@@ -90,6 +97,19 @@ async fn zoho_webhook(
         Err(rejection) => return body_rejection(&rt, rejection),
     };
     webhooks::zoho::receive(rt, token, webhooks::WebhookRequest::new(headers, query, body)).await
+}
+
+async fn monday_webhook(
+    State(rt): State<Arc<Runtime>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => return body_rejection(&rt, rejection),
+    };
+    webhooks::monday::receive(rt, token, webhooks::WebhookRequest::new(headers, None, body)).await
 }
 
 fn body_rejection(rt: &Runtime, rejection: BytesRejection) -> Response {

@@ -46,7 +46,9 @@ impl Store {
 
     /// Every connection row (configured or not), by id.
     pub async fn connection_rows(&self) -> anyhow::Result<Vec<ConnectionRow>> {
-        Ok(sqlx::query_as("SELECT * FROM connections ORDER BY id").fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as("SELECT * FROM connections ORDER BY id")
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Replaces one sealed token with its re-encryption, only if the row still holds exactly the
@@ -76,7 +78,11 @@ impl Store {
     /// Marks a connection active again and lets its waiting jobs run now. Used after a
     /// reconnect and on start (the configuration may have been fixed); a problem that persists
     /// marks the connection again on the first job.
-    pub async fn reactivate_connection(&self, connection_id: &str, now_ms: i64) -> anyhow::Result<u64> {
+    pub async fn reactivate_connection(
+        &self,
+        connection_id: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<u64> {
         // Wake the jobs first: they are recognised by the reason the connection was marked with.
         let r = sqlx::query(
             "UPDATE jobs SET run_at = ?1, updated_at = ?1
@@ -103,9 +109,11 @@ impl Store {
 
     /// Jobs of a connection waiting in the queue (parked ones included).
     pub async fn queued_jobs(&self, connection_id: &str) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE connection_id = ?1 AND state = 'queued'")
-            .bind(connection_id)
-            .fetch_one(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE connection_id = ?1 AND state = 'queued'",
+        )
+        .bind(connection_id)
+        .fetch_one(self.pool())
+        .await?)
     }
 }

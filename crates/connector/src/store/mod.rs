@@ -8,6 +8,7 @@ mod credentials;
 mod documents;
 mod events;
 mod oauth_states;
+mod zoho_webhooks;
 
 pub use audit::{AuditRow, NewAuditEntry};
 pub use connections::ConnectionRow;

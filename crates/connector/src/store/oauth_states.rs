@@ -45,7 +45,10 @@ impl Store {
         expires_at_ms: i64,
     ) -> anyhow::Result<()> {
         // Old flows are useless after they expire; keep the table small.
-        sqlx::query("DELETE FROM oauth_states WHERE expires_at < ?1").bind(now_ms - 86_400_000).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM oauth_states WHERE expires_at < ?1")
+            .bind(now_ms - 86_400_000)
+            .execute(self.pool())
+            .await?;
         sqlx::query(
             "INSERT INTO oauth_states (state_hash, browser_hash, connection_id, phase, created_at, expires_at)
              VALUES (?1, ?2, ?3, 'started', ?4, ?5)",
@@ -62,7 +65,12 @@ impl Store {
 
     /// Claims a started, unexpired state for the browser that started it; `None` when it is
     /// unknown, expired, already used or bound to another browser.
-    pub async fn claim_oauth_state(&self, state_hash: &str, browser_hash: &str, now_ms: i64) -> anyhow::Result<Option<ClaimedState>> {
+    pub async fn claim_oauth_state(
+        &self,
+        state_hash: &str,
+        browser_hash: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<Option<ClaimedState>> {
         Ok(sqlx::query_as(
             "UPDATE oauth_states SET phase = 'exchanging'
              WHERE state_hash = ?1 AND browser_hash = ?2 AND phase = 'started' AND expires_at > ?3
@@ -75,7 +83,11 @@ impl Store {
         .await?)
     }
 
-    pub async fn record_oauth_exchange(&self, state_hash: &str, e: &Exchange<'_>) -> anyhow::Result<()> {
+    pub async fn record_oauth_exchange(
+        &self,
+        state_hash: &str,
+        e: &Exchange<'_>,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE oauth_states SET phase = 'exchanged', choice_hash = ?1, data_centre = ?2, api_domain = ?3,
                     refresh_token_ct = ?4, key_version = ?5, organizations = ?6
@@ -103,7 +115,12 @@ impl Store {
     }
 
     /// The pending choice for this form value and browser, if still open (does not consume it).
-    pub async fn pending_choice(&self, choice_hash: &str, browser_hash: &str, now_ms: i64) -> anyhow::Result<Option<PendingChoice>> {
+    pub async fn pending_choice(
+        &self,
+        choice_hash: &str,
+        browser_hash: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<Option<PendingChoice>> {
         Ok(sqlx::query_as(
             "SELECT state_hash, connection_id, data_centre, api_domain, refresh_token_ct, key_version, organizations
              FROM oauth_states

@@ -167,7 +167,8 @@ pub fn comment_text(change: &StatusChange) -> String {
 async fn post_comment(rt: &Runtime, conn: &Connection, kind: DocumentKind, id: &str, text: &str) -> Result<bool, JobError> {
     let mut token = access_token(rt, conn).await?;
     for attempt in 0..2 {
-        match conn.books.add_comment(&token, kind, id, text).await {
+        let call = conn.books.add_comment(&token, kind, id, text);
+        match rt.quota.call(&conn.books, crate::zoho::quota::Priority::current(), call).await? {
             Ok(()) => return Ok(true),
             Err(BooksError::NotFound { .. }) => {
                 tracing::warn!(connection = %conn.config.id, kind = kind.as_str(), id, "document no longer exists in Zoho; audit comment skipped");

@@ -34,7 +34,8 @@ pub(crate) async fn access_token(rt: &Runtime, conn: &Connection) -> Result<secr
 pub(crate) async fn fetch(rt: &Runtime, conn: &Connection, kind: DocumentKind, id: &str) -> Result<Option<Document>, JobError> {
     let mut token = access_token(rt, conn).await?;
     for attempt in 0..2 {
-        match conn.books.get_document(&token, kind, id).await {
+        let call = conn.books.get_document(&token, kind, id);
+        match rt.quota.call(&conn.books, crate::zoho::quota::Priority::current(), call).await? {
             Ok(doc) => return Ok(Some(doc)),
             Err(BooksError::NotFound { .. }) => return Ok(None),
             Err(BooksError::Unauthorized { .. }) if attempt == 0 => {

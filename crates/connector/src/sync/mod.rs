@@ -2,8 +2,10 @@
 
 pub mod audit;
 mod document;
+pub(crate) mod listing;
 pub mod mapping;
 mod payment;
+pub mod reconcile;
 mod subitems;
 mod worker;
 
@@ -35,6 +37,8 @@ pub enum JobPayload {
     },
     /// Someone changed a synced item's status on monday: audit log entry (+ optional Zoho comment).
     AuditStatusChange { change: audit::StatusChange },
+    /// Poll one document type for changes webhooks missed (see `reconcile.rs`).
+    Reconcile { document_kind: DocumentKind },
 }
 
 impl JobPayload {
@@ -43,6 +47,7 @@ impl JobPayload {
             JobPayload::SyncDocument { .. } => "sync_document",
             JobPayload::SyncPayment { .. } => "sync_payment",
             JobPayload::AuditStatusChange { .. } => "audit_status_change",
+            JobPayload::Reconcile { .. } => "reconcile",
         }
     }
 
@@ -51,6 +56,8 @@ impl JobPayload {
         match self {
             JobPayload::SyncDocument { document_kind, id, .. } => Some(format!("{connection_id}:{}:{id}", document_kind.as_str())),
             JobPayload::SyncPayment { .. } | JobPayload::AuditStatusChange { .. } => None,
+            // One poll per connection and kind at a time.
+            JobPayload::Reconcile { document_kind } => Some(format!("{connection_id}:reconcile:{}", document_kind.as_str())),
         }
     }
 

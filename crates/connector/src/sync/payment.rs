@@ -10,10 +10,11 @@ use zoho_books::{BooksError, DocumentKind};
 pub(crate) async fn sync_payment(rt: &Runtime, conn: &Connection, vendor: bool, payment_id: &str, known: Vec<String>) -> Result<usize, JobError> {
     let ids = if known.is_empty() {
         let token = access_token(rt, conn).await?;
+        let priority = crate::zoho::quota::Priority::current();
         let fetched = if vendor {
-            conn.books.get_vendor_payment(&token, payment_id).await.map(|p| p.bill_ids)
+            rt.quota.call(&conn.books, priority, conn.books.get_vendor_payment(&token, payment_id)).await?.map(|p| p.bill_ids)
         } else {
-            conn.books.get_customer_payment(&token, payment_id).await.map(|p| p.invoice_ids)
+            rt.quota.call(&conn.books, priority, conn.books.get_customer_payment(&token, payment_id)).await?.map(|p| p.invoice_ids)
         };
         match fetched {
             Ok(ids) => ids,

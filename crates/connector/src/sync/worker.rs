@@ -1,6 +1,6 @@
 //! Worker loop: claim, run with a heartbeat, record the outcome.
 
-use super::{audit, document, payment, JobError, JobPayload};
+use super::{audit, document, payment, reconcile, JobError, JobPayload};
 use crate::queue::Job;
 use crate::runtime::Runtime;
 use rand::SeedableRng;
@@ -63,7 +63,8 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
         return;
     }
     let heartbeat_every = Duration::from_secs(rt.config.workers.lease_seconds.max(3) / 3);
-    let work = execute(rt, &job);
+    // The job's queue priority is its Zoho quota class (real-time first).
+    let work = crate::zoho::quota::Priority::from_job_priority(job.priority).scope(execute(rt, &job));
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
@@ -122,6 +123,9 @@ async fn execute(rt: &Runtime, job: &Job) -> Result<(), JobError> {
         }
         JobPayload::SyncPayment { vendor, payment_id, document_ids } => {
             payment::sync_payment(rt, conn, vendor, &payment_id, document_ids).await?;
+        }
+        JobPayload::Reconcile { document_kind } => {
+            reconcile::reconcile(rt, conn, document_kind).await?;
         }
         JobPayload::AuditStatusChange { change } => {
             let outcome = audit::audit_status_change(rt, conn, &change).await?;

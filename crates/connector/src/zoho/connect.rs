@@ -12,7 +12,9 @@ use rand::Rng;
 use secrecy::SecretString;
 use std::time::Duration;
 use url::Url;
-use zoho_books::{BooksClient, BooksError, DataCentre, OAuthClient, OAuthError, Organization, DEFAULT_SCOPES};
+use zoho_books::{
+    BooksClient, BooksError, DataCentre, OAuthClient, OAuthError, Organization, DEFAULT_SCOPES,
+};
 
 /// How long a consent may take before its `state` is refused.
 pub const STATE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -43,23 +45,39 @@ pub enum ConnectError {
     #[error("Zoho answered api_domain `{0}`, which is not one of Zoho's eight data centres (nor a zoho.endpoints override); refusing to send the access token there")]
     UnknownApiDomain(String),
     #[error("the account consented at the {accounts} accounts server but Zoho answered the {api} api_domain; refusing the inconsistent answer")]
-    ApiDomainMismatch { accounts: DataCentre, api: DataCentre },
+    ApiDomainMismatch {
+        accounts: DataCentre,
+        api: DataCentre,
+    },
     #[error("could not list the organizations of this Zoho account: {0}")]
     Organizations(BooksError),
     #[error("this Zoho account has no Books organization in data centre {0}: create one in Zoho Books, or sign in with another account")]
     NoOrganizations(DataCentre),
-    #[error("organization {wanted} is not one this Zoho account can reach; choose one of: {available}")]
+    #[error(
+        "organization {wanted} is not one this Zoho account can reach; choose one of: {available}"
+    )]
     UnknownOrganization { wanted: String, available: String },
 }
 
-/// The parameters of Zoho's redirect to `redirect_uri`.
-#[derive(Debug, Default, Clone)]
+/// The parameters of Zoho's redirect to `redirect_uri`. `Debug` hides the code.
+#[derive(Default, Clone)]
 pub struct Redirect {
     pub code: Option<String>,
     pub state: Option<String>,
     pub location: Option<String>,
     pub accounts_server: Option<String>,
     pub error: Option<String>,
+}
+
+impl std::fmt::Debug for Redirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redirect")
+            .field("code", &self.code.as_ref().map(|_| "[REDACTED]"))
+            .field("location", &self.location)
+            .field("accounts_server", &self.accounts_server)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Redirect {
@@ -94,7 +112,10 @@ impl Redirect {
         if let Some(e) = &self.error {
             return Err(ConnectError::Denied(e.clone()));
         }
-        let same = self.state.as_deref().is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
+        let same = self
+            .state
+            .as_deref()
+            .is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
         if !same {
             return Err(ConnectError::StateMismatch);
         }
@@ -104,11 +125,18 @@ impl Redirect {
     /// The data centre whose accounts server must receive the code: the `accounts-server`
     /// parameter checked against the allow-list (and against `location` when both are given),
     /// else `location`, else `started_at` (a single-DC client's redirect carries neither).
-    pub fn data_centre(&self, config: &Config, started_at: DataCentre) -> Result<DataCentre, ConnectError> {
+    pub fn data_centre(
+        &self,
+        config: &Config,
+        started_at: DataCentre,
+    ) -> Result<DataCentre, ConnectError> {
         let from_location = self
             .location
             .as_deref()
-            .map(|l| l.parse::<DataCentre>().map_err(|_| ConnectError::UnknownLocation(l.to_string())))
+            .map(|l| {
+                l.parse::<DataCentre>()
+                    .map_err(|_| ConnectError::UnknownLocation(l.to_string()))
+            })
             .transpose()?;
         match self.accounts_server.as_deref() {
             Some(server) => {
@@ -117,9 +145,10 @@ impl Redirect {
                     .dc_for_accounts_server(server)
                     .ok_or_else(|| ConnectError::UnknownAccountsServer(server.to_string()))?;
                 match (from_location, self.location.as_ref()) {
-                    (Some(l), Some(location)) if l != dc => {
-                        Err(ConnectError::LocationMismatch { location: location.clone(), dc })
-                    }
+                    (Some(l), Some(location)) if l != dc => Err(ConnectError::LocationMismatch {
+                        location: location.clone(),
+                        dc,
+                    }),
                     _ => Ok(dc),
                 }
             }
@@ -135,7 +164,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A random, URL-safe value for `state`, cookies and one-time form fields.
 pub fn random_token() -> String {
-    rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(43).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect()
 }
 
 /// `{server.public_url}oauth/zoho/callback`: register exactly this as the redirect URI of the
@@ -143,28 +176,54 @@ pub fn random_token() -> String {
 pub fn redirect_uri(config: &Config) -> String {
     match config.server.public_url.join("oauth/zoho/callback") {
         Ok(u) => u.to_string(),
-        Err(_) => format!("{}/oauth/zoho/callback", config.server.public_url.as_str().trim_end_matches('/')),
+        Err(_) => format!(
+            "{}/oauth/zoho/callback",
+            config.server.public_url.as_str().trim_end_matches('/')
+        ),
     }
 }
 
-fn oauth_client(config: &Config, http: &reqwest::Client, dc: DataCentre) -> Result<OAuthClient, ConnectError> {
+fn oauth_client(
+    config: &Config,
+    http: &reqwest::Client,
+    dc: DataCentre,
+) -> Result<OAuthClient, ConnectError> {
     if config.zoho.client_id.trim().is_empty() {
         return Err(ConnectError::NoClientId);
     }
-    let secret = config.client_secret(dc).ok_or(ConnectError::NoClientSecret(dc))?;
-    Ok(OAuthClient::new(http.clone(), config.zoho_endpoints(), config.zoho.client_id.clone(), secret))
+    let secret = config
+        .client_secret(dc)
+        .ok_or(ConnectError::NoClientSecret(dc))?;
+    Ok(OAuthClient::new(
+        http.clone(),
+        config.zoho_endpoints(),
+        config.zoho.client_id.clone(),
+        secret,
+    ))
 }
 
 /// The consent URL at `dc`'s accounts server, asking for a refresh token (`access_type=offline`,
 /// `prompt=consent`, so a reconnect gets a new one too). With a multi-DC client, Zoho sends the
 /// user on to their own data centre and says which in the redirect.
-pub fn consent_url(config: &Config, http: &reqwest::Client, dc: DataCentre, state: &str) -> Result<Url, ConnectError> {
+pub fn consent_url(
+    config: &Config,
+    http: &reqwest::Client,
+    dc: DataCentre,
+    state: &str,
+) -> Result<Url, ConnectError> {
     if config.zoho.client_id.trim().is_empty() {
         return Err(ConnectError::NoClientId);
     }
     // The consent URL carries no secret; any one builds the client.
-    let secret = config.client_secret(dc).unwrap_or_else(|| SecretString::from(String::new()));
-    let oauth = OAuthClient::new(http.clone(), config.zoho_endpoints(), config.zoho.client_id.clone(), secret);
+    let secret = config
+        .client_secret(dc)
+        .unwrap_or_else(|| SecretString::from(String::new()));
+    let oauth = OAuthClient::new(
+        http.clone(),
+        config.zoho_endpoints(),
+        config.zoho.client_id.clone(),
+        secret,
+    );
     Ok(oauth.authorize_url(dc, DEFAULT_SCOPES, &redirect_uri(config), state))
 }
 
@@ -199,34 +258,60 @@ pub async fn exchange(
     redirect_uri: &str,
 ) -> Result<Grant, ConnectError> {
     let oauth = oauth_client(config, http, dc)?;
-    let response = oauth.exchange_code(dc, code, redirect_uri).await.map_err(|source| ConnectError::Exchange { dc, source })?;
+    let response = oauth
+        .exchange_code(dc, code, redirect_uri)
+        .await
+        .map_err(|source| ConnectError::Exchange { dc, source })?;
     let endpoints = config.zoho_endpoints();
     let api_dc = match response.api_domain.as_deref() {
-        Some(domain) => endpoints.dc_for_api_domain(domain).ok_or_else(|| ConnectError::UnknownApiDomain(domain.to_string()))?,
+        Some(domain) => endpoints
+            .dc_for_api_domain(domain)
+            .ok_or_else(|| ConnectError::UnknownApiDomain(domain.to_string()))?,
         None => dc,
     };
     if api_dc != dc {
-        return Err(ConnectError::ApiDomainMismatch { accounts: dc, api: api_dc });
+        return Err(ConnectError::ApiDomainMismatch {
+            accounts: dc,
+            api: api_dc,
+        });
     }
     let refresh_token = response.refresh_token.ok_or(ConnectError::NoRefreshToken)?;
-    let organizations = BooksClient::list_organizations(http, &endpoints.books_base(dc), &response.access_token)
-        .await
-        .map_err(ConnectError::Organizations)?;
+    let organizations =
+        BooksClient::list_organizations(http, &endpoints.books_base(dc), &response.access_token)
+            .await
+            .map_err(ConnectError::Organizations)?;
     if organizations.is_empty() {
         return Err(ConnectError::NoOrganizations(dc));
     }
-    let api_domain = endpoints.api_domain(dc).as_str().trim_end_matches('/').to_string();
+    let api_domain = endpoints
+        .api_domain(dc)
+        .as_str()
+        .trim_end_matches('/')
+        .to_string();
     tracing::info!(%dc, organizations = organizations.len(), "Zoho code exchanged");
-    Ok(Grant { dc, api_domain, refresh_token, organizations })
+    Ok(Grant {
+        dc,
+        api_domain,
+        refresh_token,
+        organizations,
+    })
 }
 
 /// The organization to use: the one asked for (which must exist), or the only one. `Ok(None)`
 /// means the user must choose: there are several and none was named. Never silently the first.
-pub fn choose<'a>(organizations: &'a [Organization], wanted: Option<&str>) -> Result<Option<&'a Organization>, ConnectError> {
+pub fn choose<'a>(
+    organizations: &'a [Organization],
+    wanted: Option<&str>,
+) -> Result<Option<&'a Organization>, ConnectError> {
     match wanted {
-        Some(w) => organizations.iter().find(|o| o.organization_id == w.trim()).map(Some).ok_or_else(|| {
-            ConnectError::UnknownOrganization { wanted: w.to_string(), available: describe(organizations) }
-        }),
+        Some(w) => organizations
+            .iter()
+            .find(|o| o.organization_id == w.trim())
+            .map(Some)
+            .ok_or_else(|| ConnectError::UnknownOrganization {
+                wanted: w.to_string(),
+                available: describe(organizations),
+            }),
         None if organizations.len() == 1 => Ok(organizations.first()),
         None => Ok(None),
     }
@@ -234,12 +319,21 @@ pub fn choose<'a>(organizations: &'a [Organization], wanted: Option<&str>) -> Re
 
 /// `"Acme Ltd" (10234695), "Acme Demo" (10234696)`.
 pub fn describe(organizations: &[Organization]) -> String {
-    organizations.iter().map(|o| format!("\"{}\" ({})", o.name, o.organization_id)).collect::<Vec<_>>().join(", ")
+    organizations
+        .iter()
+        .map(|o| format!("\"{}\" ({})", o.name, o.organization_id))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The configuration lines to change when what was connected differs from what the file says
 /// (or the connection is not in the file yet); `None` when it already matches.
-pub fn config_hint(config: &Config, connection_id: &str, dc: DataCentre, organization_id: &str) -> Option<String> {
+pub fn config_hint(
+    config: &Config,
+    connection_id: &str,
+    dc: DataCentre,
+    organization_id: &str,
+) -> Option<String> {
     match config.connection(connection_id) {
         Some(c) if c.zoho.organization_id == organization_id && c.data_centre() == dc => None,
         Some(_) => Some(format!(

@@ -2,6 +2,8 @@
 //! token caches and their background refresher, connection health.
 
 pub mod connect;
+pub mod connect_terminal;
+pub mod quota;
 pub mod refresher;
 pub mod secrets;
 pub mod status;

@@ -35,13 +35,23 @@ pub fn spawn(rt: Arc<Runtime>, cancel: CancellationToken) -> JoinHandle<()> {
 /// that persists marks them again on first use, with one token request.
 pub async fn reactivate_on_start(rt: &Runtime) {
     for id in rt.connections.keys() {
-        let marked = rt.store.connection_row(id).await.ok().flatten().is_some_and(|r| r.status != "active");
+        let marked = rt
+            .store
+            .connection_row(id)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.status != "active");
         if !marked {
             continue;
         }
         match rt.store.reactivate_connection(id, rt.clock.now_ms()).await {
-            Ok(woken) => tracing::info!(connection = %id, woken, "connection marked by an earlier run: trying it again"),
-            Err(e) => tracing::warn!(connection = %id, error = %format!("{e:#}"), "could not reactivate the connection"),
+            Ok(woken) => {
+                tracing::info!(connection = %id, woken, "connection marked by an earlier run: trying it again")
+            }
+            Err(e) => {
+                tracing::warn!(connection = %id, error = %format!("{e:#}"), "could not reactivate the connection")
+            }
         }
     }
 }
@@ -53,7 +63,13 @@ pub async fn refresh_due(rt: &Runtime) -> usize {
     let mut refreshed = 0;
     for conn in rt.connections.values() {
         let id = conn.config.id.as_str();
-        let status = rt.store.connection_row(id).await.ok().flatten().map(|r| r.status);
+        let status = rt
+            .store
+            .connection_row(id)
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.status);
         if matches!(status.as_deref(), Some(NEEDS_RECONNECT | MISCONFIGURED)) {
             continue;
         }

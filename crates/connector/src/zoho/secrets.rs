@@ -44,8 +44,18 @@ pub struct StoredRefreshToken {
 }
 
 impl StoredRefreshToken {
-    pub fn new(store: Store, keyring: Arc<Keyring>, connection: impl Into<String>, fallback: Option<SecretString>) -> Self {
-        Self { store, keyring, connection: connection.into(), fallback }
+    pub fn new(
+        store: Store,
+        keyring: Arc<Keyring>,
+        connection: impl Into<String>,
+        fallback: Option<SecretString>,
+    ) -> Self {
+        Self {
+            store,
+            keyring,
+            connection: connection.into(),
+            fallback,
+        }
     }
 }
 
@@ -53,7 +63,12 @@ impl StoredRefreshToken {
 impl RefreshTokenSource for StoredRefreshToken {
     async fn refresh_token(&self) -> anyhow::Result<Option<SecretString>> {
         let row = self.store.connection_row(&self.connection).await?;
-        match row.as_ref().map(|r| open_row(&self.keyring, r)).transpose()?.flatten() {
+        match row
+            .as_ref()
+            .map(|r| open_row(&self.keyring, r))
+            .transpose()?
+            .flatten()
+        {
             Some(token) => Ok(Some(token)),
             None => Ok(self.fallback.clone()),
         }
@@ -63,7 +78,11 @@ impl RefreshTokenSource for StoredRefreshToken {
 /// Start-up check: every configured connection's stored token opens with the configured keys,
 /// and was connected in the data centre the configuration names. Fails with what to fix rather
 /// than letting workers discover it job by job.
-pub async fn verify_stored_tokens(store: &Store, keyring: &Keyring, config: &Config) -> anyhow::Result<()> {
+pub async fn verify_stored_tokens(
+    store: &Store,
+    keyring: &Keyring,
+    config: &Config,
+) -> anyhow::Result<()> {
     for row in store.connection_rows().await? {
         let Some(conn) = config.connection(&row.id) else {
             if row.refresh_token_ct.is_some() {
@@ -111,11 +130,17 @@ pub struct Rotation {
 
 /// Re-seals every stored refresh token under `secrets.current_key`. Stops at the first token
 /// that cannot be opened, naming it, so no key is retired while a token still needs it.
-pub async fn rotate(store: &Store, keyring: &Keyring, clock: &SharedClock) -> anyhow::Result<Rotation> {
+pub async fn rotate(
+    store: &Store,
+    keyring: &Keyring,
+    clock: &SharedClock,
+) -> anyhow::Result<Rotation> {
     let current = keyring.require_current()?;
     let mut report = Rotation::default();
     for row in store.connection_rows().await? {
-        let Some(sealed) = sealed_of(&row)? else { continue };
+        let Some(sealed) = sealed_of(&row)? else {
+            continue;
+        };
         if sealed.key_version == current {
             report.current += 1;
             continue;
@@ -123,9 +148,20 @@ pub async fn rotate(store: &Store, keyring: &Keyring, clock: &SharedClock) -> an
         let token = keyring.open(&row.id, REFRESH_TOKEN_FIELD, &sealed)?;
         let resealed = keyring.seal(&row.id, REFRESH_TOKEN_FIELD, &token)?;
         let done = store
-            .reseal_refresh_token(&row.id, &sealed.ciphertext, &resealed.ciphertext, resealed.key_version, clock.now_ms())
+            .reseal_refresh_token(
+                &row.id,
+                &sealed.ciphertext,
+                &resealed.ciphertext,
+                resealed.key_version,
+                clock.now_ms(),
+            )
             .await
-            .with_context(|| format!("could not store the re-encrypted token of connection {}", row.id))?;
+            .with_context(|| {
+                format!(
+                    "could not store the re-encrypted token of connection {}",
+                    row.id
+                )
+            })?;
         if done {
             report.resealed += 1;
         } else {

@@ -17,10 +17,16 @@ pub const PARK_FOR: Duration = Duration::from_secs(3600);
 
 /// For token errors that no retry can fix: records the status, parks the connection's queued
 /// jobs and returns the job's own `Park`. `None` for errors a retry may fix.
-pub async fn park_if_unusable(rt: &Runtime, conn: &Connection, error: &TokenError) -> Option<JobError> {
+pub async fn park_if_unusable(
+    rt: &Runtime,
+    conn: &Connection,
+    error: &TokenError,
+) -> Option<JobError> {
     let status = match error {
         TokenError::NeedsReconnect { .. } => NEEDS_RECONNECT,
-        TokenError::DataCentreMismatch { .. } | TokenError::Missing(_) | TokenError::NoClientSecret(_) => MISCONFIGURED,
+        TokenError::DataCentreMismatch { .. }
+        | TokenError::Missing(_)
+        | TokenError::NoClientSecret(_) => MISCONFIGURED,
         _ => return None,
     };
     Some(park_connection(rt, conn, status, error.to_string()).await)
@@ -41,22 +47,40 @@ pub async fn fresh_token_refused(rt: &Runtime, conn: &Connection) -> JobError {
     park_connection(rt, conn, MISCONFIGURED, reason).await
 }
 
-async fn park_connection(rt: &Runtime, conn: &Connection, status: &str, reason: String) -> JobError {
+async fn park_connection(
+    rt: &Runtime,
+    conn: &Connection,
+    status: &str,
+    reason: String,
+) -> JobError {
     let now = rt.clock.now_ms();
     let until = now + PARK_FOR.as_millis() as i64;
     let id = conn.config.id.as_str();
-    let already = rt.store.connection_row(id).await.ok().flatten().is_some_and(|r| r.status == status);
+    let already = rt
+        .store
+        .connection_row(id)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|r| r.status == status);
     if !already {
         // One clear event per transition, not one per job.
         tracing::error!(connection = id, status, "{reason}");
     }
-    if let Err(e) = rt.store.set_connection_status(id, status, Some(&reason), now).await {
+    if let Err(e) = rt
+        .store
+        .set_connection_status(id, status, Some(&reason), now)
+        .await
+    {
         tracing::warn!(connection = id, error = %format!("{e:#}"), "could not record the connection status");
     }
     if let Err(e) = rt.queue.park_connection(id, until, &reason).await {
         tracing::warn!(connection = id, error = %format!("{e:#}"), "could not park the connection's jobs");
     }
-    JobError::Park { until_ms: until, reason }
+    JobError::Park {
+        until_ms: until,
+        reason,
+    }
 }
 
 /// One line per connection that is not active, for `jobs` and `check`; empty when all are.
@@ -86,9 +110,19 @@ mod tests {
     /// A reconnect wakes parked jobs by these prefixes; keep them in step with the messages.
     #[test]
     fn park_reasons_match_the_prefixes_reconnect_looks_for() {
-        let reconnect = TokenError::NeedsReconnect { connection: "a".into() }.to_string();
-        assert!(reconnect.starts_with(RECONNECT_REASON_PREFIX), "{reconnect}");
-        let dc = TokenError::DataCentreMismatch { dc: DataCentre::Eu, code: "eu" }.to_string();
+        let reconnect = TokenError::NeedsReconnect {
+            connection: "a".into(),
+        }
+        .to_string();
+        assert!(
+            reconnect.starts_with(RECONNECT_REASON_PREFIX),
+            "{reconnect}"
+        );
+        let dc = TokenError::DataCentreMismatch {
+            dc: DataCentre::Eu,
+            code: "eu",
+        }
+        .to_string();
         assert!(dc.starts_with(DC_MISMATCH_REASON_PREFIX), "{dc}");
     }
 }

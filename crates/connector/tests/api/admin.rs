@@ -7,7 +7,13 @@ use std::process::Command;
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|b| Command::new(b).arg("--version").output().map(|o| o.status.success()).unwrap_or(false))
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        })
         .map(str::to_string)
 }
 
@@ -35,29 +41,55 @@ pub fn render_dom(url: &str) -> Option<String> {
         .arg(url)
         .output()
         .expect("run chromium");
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[tokio::test]
 async fn the_admin_page_shows_connections_queue_and_dead_jobs_with_their_reasons() {
     let app = spawn_app_with(Default::default(), |c| {
-        c.connections[0].boards.get_mut("invoice").expect("invoice").columns.total = Some("date".into());
+        c.connections[0]
+            .boards
+            .get_mut("invoice")
+            .expect("invoice")
+            .columns
+            .total = Some("date".into());
     })
     .await;
-    let body = app.put("invoice", invoice("9301", "INV-30", "12.00", "2026-11-20T10:15:30+0000"));
+    let body = app.put(
+        "invoice",
+        invoice("9301", "INV-30", "12.00", "2026-11-20T10:15:30+0000"),
+    );
     assert_eq!(app.deliver(&body).await, 200);
     let body = app.put("bill", serde_json::json!({"bill_id": "9302", "bill_number": "B-1", "vendor_name": "Acme", "status": "open", "last_modified_time": "2026-11-20T10:15:30+0000", "line_items": []}));
     assert_eq!(app.deliver(&body).await, 200);
     app.settle().await;
 
     let url = format!("http://127.0.0.1:{}/admin", app.port);
-    let Some(dom) = tokio::task::spawn_blocking(move || render_dom(&url)).await.expect("join") else { return };
+    let Some(dom) = tokio::task::spawn_blocking(move || render_dom(&url))
+        .await
+        .expect("join")
+    else {
+        return;
+    };
     assert!(dom.contains("<h1>ml-connector</h1>"), "{dom}");
-    assert!(dom.contains("20250101") && dom.contains(">EU<"), "connection row: {dom}");
-    assert!(dom.contains("done 1") && dom.contains("dead 1"), "queue line: {dom}");
+    assert!(
+        dom.contains("20250101") && dom.contains(">EU<"),
+        "connection row: {dom}"
+    );
+    assert!(
+        dom.contains("done 1") && dom.contains("dead 1"),
+        "queue line: {dom}"
+    );
     assert!(dom.contains("ml-connector dead retry"), "{dom}");
-    assert!(dom.contains(app.setup.board_id("invoice")) && dom.contains("cannot hold the total value"), "dead reason: {dom}");
+    assert!(
+        dom.contains(app.setup.board_id("invoice")) && dom.contains("cannot hold the total value"),
+        "dead reason: {dom}"
+    );
     // Secrets never reach the page.
     assert!(!dom.contains(&app.setup.webhook_token) && !dom.contains(&app.setup.refresh_token));
 }

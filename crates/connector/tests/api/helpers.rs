@@ -39,16 +39,28 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(zoho: ZohoSandboxConfig, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let setup = SandboxSetup::start(zoho).await.expect("sandbox");
     let dir = tempfile::tempdir().expect("temp dir");
-    let toml = setup.config_toml("127.0.0.1:0".parse().expect("addr"), &dir.path().join("test.db"));
+    let toml = setup.config_toml(
+        "127.0.0.1:0".parse().expect("addr"),
+        &dir.path().join("test.db"),
+    );
     let mut config = Config::from_toml_str(&toml).expect("config");
     fast(&mut config);
     tweak(&mut config);
-    let app = Application::build(config, Arc::new(SystemClock)).await.expect("build app");
+    let app = Application::build(config, Arc::new(SystemClock))
+        .await
+        .expect("build app");
     let port = app.port();
     let rt = app.runtime();
     let cancel = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(cancel.clone()));
-    TestApp { setup, port, rt, cancel, client: reqwest::Client::new(), _dir: dir }
+    TestApp {
+        setup,
+        port,
+        rt,
+        cancel,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -70,8 +82,17 @@ impl TestApp {
     }
 
     /// Posts raw bytes with an explicit signature header (or none).
-    pub async fn post_raw(&self, body: Vec<u8>, content_type: &str, signature: Option<String>) -> reqwest::Response {
-        let mut req = self.client.post(self.webhook_url()).header("content-type", content_type).body(body);
+    pub async fn post_raw(
+        &self,
+        body: Vec<u8>,
+        content_type: &str,
+        signature: Option<String>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.webhook_url())
+            .header("content-type", content_type)
+            .body(body);
         if let Some(sig) = signature {
             req = req.header("X-Zoho-Webhook-Signature", sig);
         }
@@ -80,7 +101,10 @@ impl TestApp {
 
     pub fn sign(&self, body: &[u8]) -> String {
         let secret = SecretString::from(self.setup.webhook_secret.clone());
-        zoho_books::sign(&secret, &zoho_books::signing_string(&[], Some("application/json"), body))
+        zoho_books::sign(
+            &secret,
+            &zoho_books::signing_string(&[], Some("application/json"), body),
+        )
     }
 
     /// Puts a document into the Zoho sandbox and returns the webhook body announcing it.
@@ -88,7 +112,10 @@ impl TestApp {
         let id_field = id_field(kind);
         let id = doc[id_field].as_str().expect("id").to_string();
         self.setup.zoho.put_document(self.org(), kind, doc);
-        self.setup.zoho.webhook_body(self.org(), kind, &id).expect("body")
+        self.setup
+            .zoho
+            .webhook_body(self.org(), kind, &id)
+            .expect("body")
     }
 
     pub fn items(&self, kind: &str) -> Vec<ItemSnapshot> {

@@ -2,8 +2,15 @@
 //! sandbox standing in for Zoho Books and monday. One test binary (zero2prod style).
 
 mod admin;
+mod backfill;
 mod check;
+mod connect;
 mod crash;
 mod helpers;
+mod monday_setup;
+mod monday_webhooks;
+mod subitems;
 mod sync;
+mod trace;
 mod webhooks;
+mod zoho_setup;

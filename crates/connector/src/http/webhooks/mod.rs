@@ -1,6 +1,7 @@
 //! Inbound webhooks. The raw body is kept as received, so signatures are checked on exactly
 //! the bytes that were signed.
 
+pub mod monday;
 pub mod zoho;
 
 use axum::http::{HeaderMap, StatusCode};

@@ -104,9 +104,13 @@ pub(super) async fn counted_since(store: &Store, org: &str, since_ms: i64, now: 
 }
 
 pub(super) async fn started_today(store: &Store, org: &str, now: i64) -> anyhow::Result<i64> {
+    started_since(store, org, day_start(now)).await
+}
+
+pub(super) async fn started_since(store: &Store, org: &str, since_ms: i64) -> anyhow::Result<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND started_ms >= ?2")
         .bind(org)
-        .bind(day_start(now))
+        .bind(since_ms)
         .fetch_one(store.pool())
         .await?;
     Ok(n)

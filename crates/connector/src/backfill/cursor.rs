@@ -1,0 +1,194 @@
+//! A backfill's durable state: the run, one cursor per document kind (next page to list) and
+//! the documents it enqueued. A page's jobs and the cursor's advance commit together, so a
+//! kill at any point resumes with no gap (the page is listed again) and no duplicate (its
+//! documents are already in `backfill_items`).
+
+use crate::queue::{insert_job, priority};
+use crate::runtime::Runtime;
+use crate::sync::JobPayload;
+use zoho_books::DocumentKind;
+
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub id: i64,
+    pub connection_id: String,
+    pub kinds: Vec<DocumentKind>,
+    pub since_ms: i64,
+    pub resumed: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub next_page: i64,
+    pub complete: bool,
+}
+
+/// Progress of a set of runs.
+#[derive(Debug, Default, Clone, Copy, sqlx::FromRow)]
+pub struct Progress {
+    pub listed: i64,
+    pub finished: i64,
+    pub failed: i64,
+    pub kinds: i64,
+    pub kinds_listed: i64,
+}
+
+impl Progress {
+    pub fn done(&self) -> bool {
+        self.kinds_listed == self.kinds && self.finished + self.failed >= self.listed
+    }
+}
+
+fn kinds_key(kinds: &[DocumentKind]) -> String {
+    let mut names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    names.sort_unstable();
+    names.join(",")
+}
+
+/// The unfinished run with the same connection, kinds and start date, or a new one.
+pub async fn find_or_create(rt: &Runtime, connection_id: &str, kinds: &[DocumentKind], since_ms: i64) -> anyhow::Result<Run> {
+    let key = kinds_key(kinds);
+    let existing: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM backfill_runs WHERE connection_id = ?1 AND kinds = ?2 AND since_ms = ?3 AND state = 'running'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(connection_id)
+    .bind(&key)
+    .bind(since_ms)
+    .fetch_optional(rt.store.pool())
+    .await?;
+    let run = |id, resumed| Run { id, connection_id: connection_id.to_string(), kinds: kinds.to_vec(), since_ms, resumed };
+    if let Some((id,)) = existing {
+        return Ok(run(id, true));
+    }
+    let now = rt.clock.now_ms();
+    let mut tx = rt.store.pool().begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO backfill_runs (connection_id, kinds, since_ms, state, started_at) VALUES (?1, ?2, ?3, 'running', ?4) RETURNING id",
+    )
+    .bind(connection_id)
+    .bind(&key)
+    .bind(since_ms)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for kind in kinds {
+        sqlx::query("INSERT INTO backfill_cursors (run_id, kind) VALUES (?1, ?2)")
+            .bind(id)
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(run(id, false))
+}
+
+pub async fn cursor(rt: &Runtime, run_id: i64, kind: DocumentKind) -> anyhow::Result<Cursor> {
+    let (next_page, complete): (i64, i64) =
+        sqlx::query_as("SELECT next_page, complete FROM backfill_cursors WHERE run_id = ?1 AND kind = ?2")
+            .bind(run_id)
+            .bind(kind.as_str())
+            .fetch_one(rt.store.pool())
+            .await?;
+    Ok(Cursor { next_page, complete: complete != 0 })
+}
+
+/// Enqueues the page's documents not yet enqueued by this run and moves the cursor past the
+/// page, in one transaction. Fenced on the page number: when another process on the same run
+/// committed this page first, nothing changes. Returns how many jobs were added.
+pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64, ids: &[String], last: bool) -> anyhow::Result<usize> {
+    let now = rt.clock.now_ms();
+    let mut tx = rt.store.pool().begin().await?;
+    let moved = sqlx::query(
+        "UPDATE backfill_cursors SET next_page = next_page + 1, complete = ?4 WHERE run_id = ?1 AND kind = ?2 AND next_page = ?3",
+    )
+    .bind(run.id)
+    .bind(kind.as_str())
+    .bind(page)
+    .bind(last)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        return Ok(0); // dropped transaction rolls back
+    }
+    let mut added = 0;
+    for id in ids {
+        let new = sqlx::query("INSERT OR IGNORE INTO backfill_items (run_id, kind, zoho_id) VALUES (?1, ?2, ?3)")
+            .bind(run.id)
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if new.rows_affected() == 0 {
+            continue; // already enqueued from an earlier page (rows shift while paging)
+        }
+        let job = JobPayload::SyncDocument { document_kind: kind, id: id.clone(), snapshot: None }.into_new_job(
+            &run.connection_id,
+            priority::BACKFILL,
+            rt.config.workers.max_attempts,
+        );
+        let job_id = insert_job(&mut *tx, &job, None, now).await?;
+        sqlx::query("UPDATE backfill_items SET job_id = ?4 WHERE run_id = ?1 AND kind = ?2 AND zoho_id = ?3")
+            .bind(run.id)
+            .bind(kind.as_str())
+            .bind(id)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        added += 1;
+    }
+    sqlx::query("UPDATE backfill_cursors SET listed = listed + ?3 WHERE run_id = ?1 AND kind = ?2")
+        .bind(run.id)
+        .bind(kind.as_str())
+        .bind(added as i64)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Documents listed, synced (job done, or its record already pruned) and failed (dead).
+pub async fn progress(rt: &Runtime, run_ids: &[i64]) -> anyhow::Result<Progress> {
+    let ids = serde_json::to_string(run_ids)?;
+    Ok(sqlx::query_as(
+        "SELECT
+            (SELECT COALESCE(SUM(listed), 0) FROM backfill_cursors WHERE run_id IN (SELECT value FROM json_each(?1))) AS listed,
+            (SELECT COUNT(*) FROM backfill_items b LEFT JOIN jobs j ON j.id = b.job_id
+              WHERE b.run_id IN (SELECT value FROM json_each(?1)) AND (j.id IS NULL OR j.state = 'done')) AS finished,
+            (SELECT COUNT(*) FROM backfill_items b JOIN jobs j ON j.id = b.job_id
+              WHERE b.run_id IN (SELECT value FROM json_each(?1)) AND j.state = 'dead') AS failed,
+            (SELECT COUNT(*) FROM backfill_cursors WHERE run_id IN (SELECT value FROM json_each(?1))) AS kinds,
+            (SELECT COUNT(*) FROM backfill_cursors WHERE run_id IN (SELECT value FROM json_each(?1)) AND complete = 1) AS kinds_listed",
+    )
+    .bind(ids)
+    .fetch_one(rt.store.pool())
+    .await?)
+}
+
+/// Marks the run done and, so reconciliation carries on from here, moves the watermark of each
+/// kind to at least the run's start (changes made during the run are newer than that).
+pub async fn finish(rt: &Runtime, run: &Run) -> anyhow::Result<()> {
+    let now = rt.clock.now_ms();
+    let mut tx = rt.store.pool().begin().await?;
+    let (started_at,): (i64,) =
+        sqlx::query_as("UPDATE backfill_runs SET state = 'done', finished_at = ?2 WHERE id = ?1 RETURNING started_at")
+            .bind(run.id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+    for kind in &run.kinds {
+        sqlx::query(
+            "INSERT INTO watermarks (connection_id, kind, last_modified_ms, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (connection_id, kind) DO UPDATE SET
+                last_modified_ms = MAX(watermarks.last_modified_ms, excluded.last_modified_ms), updated_at = excluded.updated_at",
+        )
+        .bind(&run.connection_id)
+        .bind(kind.as_str())
+        .bind(started_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

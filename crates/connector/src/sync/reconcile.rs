@@ -1,0 +1,183 @@
+//! Reconciliation: a periodic poll per connection and document type that catches what
+//! webhooks missed (downtime, lost deliveries, workflows that were switched off).
+//!
+//! It lists newest `last_modified_time` first and stops at the first row older than the
+//! stored watermark minus an overlap (Zoho may list a change late, or stamp it a little
+//! earlier than a change we already saw). Rows newer than the version on the board become
+//! `SyncDocument` jobs at reconcile priority; each does one detail GET (list rows have no line
+//! items), and a document Books no longer has is handled as a deletion by the sync job.
+//!
+//! The watermark moves only in the transaction that commits the last page's jobs, so it never
+//! passes a change whose job was not committed: a crash or an error half-way leaves it where
+//! it was, and the next poll lists the same rows again (sync is idempotent).
+
+use super::document::store_err;
+use super::listing::{ensure_plan, list_page};
+use super::{JobError, JobPayload};
+use crate::queue::{insert_job, priority};
+use crate::runtime::{Connection, Runtime};
+use crate::zoho::quota::Priority;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use zoho_books::DocumentKind;
+
+/// What one poll did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReconcileReport {
+    pub pages: u32,
+    pub rows_seen: usize,
+    pub enqueued: usize,
+    pub watermark_ms: Option<i64>,
+}
+
+pub(crate) async fn reconcile(rt: &Runtime, conn: &Connection, kind: DocumentKind) -> Result<ReconcileReport, JobError> {
+    let cid = conn.config.id.as_str();
+    let mut report = ReconcileReport::default();
+    if conn.config.board(kind).is_none() {
+        return Ok(report);
+    }
+    ensure_plan(rt, conn, Priority::Reconcile).await;
+    let now = rt.clock.now_ms();
+    let overlap = rt.config.zoho.reconcile_overlap().as_millis() as i64;
+    let watermark = watermark(rt, cid, kind).await.map_err(store_err)?;
+    // Without a watermark, history is backfill's job: look back one overlap only.
+    let threshold = watermark.unwrap_or(now) - overlap;
+    let mut newest = watermark.unwrap_or(threshold);
+    let mut page = 1;
+    loop {
+        let listed = list_page(rt, conn, kind, page, Priority::Reconcile).await?;
+        report.pages += 1;
+        let mut last = !listed.has_more_page;
+        let mut ids = Vec::new();
+        for row in &listed.items {
+            let lmt = row.last_modified_time.map(|t| t.timestamp_millis());
+            if let Some(lmt) = lmt {
+                if lmt < threshold {
+                    last = true;
+                    break;
+                }
+                newest = newest.max(lmt);
+            }
+            report.rows_seen += 1;
+            if needs_sync(rt, cid, kind, &row.id, lmt).await.map_err(store_err)? {
+                ids.push(row.id.clone());
+            }
+        }
+        commit(rt, cid, kind, &ids, last.then_some(newest)).await.map_err(store_err)?;
+        report.enqueued += ids.len();
+        if !ids.is_empty() {
+            rt.wake.notify_waiters();
+        }
+        if last {
+            report.watermark_ms = Some(newest);
+            break;
+        }
+        page += 1;
+    }
+    tracing::info!(connection = cid, kind = kind.as_str(), ?report, "reconciled");
+    Ok(report)
+}
+
+/// True when the listed version is newer than the one on the board (or unknown) and no job
+/// for the document is already waiting (it will fetch the newest version anyway).
+async fn needs_sync(rt: &Runtime, cid: &str, kind: DocumentKind, id: &str, lmt: Option<i64>) -> anyhow::Result<bool> {
+    let row = rt.store.document(cid, kind.as_str(), id).await?;
+    let newer = match (row.and_then(|r| r.last_modified_ms), lmt) {
+        (Some(seen), Some(listed)) => listed > seen,
+        _ => true,
+    };
+    if !newer {
+        return Ok(false);
+    }
+    let key = format!("{cid}:{}:{id}", kind.as_str());
+    let (waiting,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state = 'queued'")
+        .bind(&key)
+        .fetch_one(rt.store.pool())
+        .await?;
+    Ok(waiting == 0)
+}
+
+/// One page's jobs, and on the last page the new watermark, in one transaction.
+async fn commit(rt: &Runtime, cid: &str, kind: DocumentKind, ids: &[String], new_watermark: Option<i64>) -> anyhow::Result<()> {
+    if ids.is_empty() && new_watermark.is_none() {
+        return Ok(());
+    }
+    let now = rt.clock.now_ms();
+    let mut tx = rt.store.pool().begin().await?;
+    for id in ids {
+        let job = JobPayload::SyncDocument { document_kind: kind, id: id.clone(), snapshot: None }.into_new_job(
+            cid,
+            priority::RECONCILE,
+            rt.config.workers.max_attempts,
+        );
+        insert_job(&mut *tx, &job, None, now).await?;
+    }
+    if let Some(mark) = new_watermark {
+        sqlx::query(
+            "INSERT INTO watermarks (connection_id, kind, last_modified_ms, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (connection_id, kind) DO UPDATE SET
+                last_modified_ms = MAX(watermarks.last_modified_ms, excluded.last_modified_ms), updated_at = excluded.updated_at",
+        )
+        .bind(cid)
+        .bind(kind.as_str())
+        .bind(mark)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The newest `last_modified_time` (ms) reconciliation has fully enqueued for.
+pub async fn watermark(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT last_modified_ms FROM watermarks WHERE connection_id = ?1 AND kind = ?2")
+        .bind(cid)
+        .bind(kind.as_str())
+        .fetch_optional(rt.store.pool())
+        .await?;
+    Ok(row.map(|(t,)| t))
+}
+
+/// Queues a reconciliation of one connection and kind unless one is already waiting or
+/// running. Returns whether it queued one.
+pub async fn schedule(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Result<bool> {
+    let payload = JobPayload::Reconcile { document_kind: kind };
+    let job = payload.into_new_job(cid, priority::RECONCILE, rt.config.workers.max_attempts);
+    let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state IN ('queued', 'running')")
+        .bind(&job.document_key)
+        .fetch_one(rt.store.pool())
+        .await?;
+    if open > 0 {
+        return Ok(false);
+    }
+    rt.queue.enqueue(&job).await?;
+    rt.wake.notify_waiters();
+    Ok(true)
+}
+
+/// Every `zoho.reconcile_interval_seconds`, queues a reconciliation per connection and mapped
+/// document type. The first round runs one interval after start, so a restart does not add a
+/// burst of list calls on top of the backlog it finds.
+pub fn spawn_scheduler(rt: Arc<Runtime>, cancel: CancellationToken) -> Option<JoinHandle<()>> {
+    let interval = rt.config.zoho.reconcile_interval()?;
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = cancel.cancelled() => return,
+            }
+            for conn in rt.connections.values() {
+                for kind in DocumentKind::ALL {
+                    if conn.config.board(kind).is_none() {
+                        continue;
+                    }
+                    if let Err(e) = schedule(&rt, &conn.config.id, kind).await {
+                        tracing::error!(connection = %conn.config.id, kind = kind.as_str(), error = %format!("{e:#}"), "could not queue a reconciliation");
+                    }
+                }
+            }
+        }
+    }))
+}
