@@ -89,6 +89,8 @@ pub struct SandboxSetup {
     pub monday_token: String,
     pub webhook_token: String,
     pub webhook_secret: String,
+    /// Base64 key that encrypts stored refresh tokens.
+    pub secrets_key: String,
     /// (document kind, board title, board id)
     pub boards: Vec<(&'static str, &'static str, String)>,
 }
@@ -117,6 +119,10 @@ impl SandboxSetup {
             monday_token: MONDAY_TOKEN.into(),
             webhook_token: random_alnum(32),
             webhook_secret: random_alnum(32),
+            secrets_key: {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+            },
             boards,
         })
     }
@@ -139,7 +145,11 @@ client_id = "{client_id}"
 client_secret = "{client_secret}"
 [monday]
 api_url = "{monday_url}"
+[secrets]
+keys = {{ "1" = "{key}" }}
+current_key = 1
 "#,
+            key = self.secrets_key,
             db = db.display(),
             client_id = self.client_id,
             client_secret = self.client_secret,

@@ -1,7 +1,8 @@
 //! A backfill's durable state: the run, one cursor per document kind (next page to list) and
-//! the documents it enqueued. A page's jobs and the cursor's advance commit together, so a
-//! kill at any point resumes with no gap (the page is listed again) and no duplicate (its
-//! documents are already in `backfill_items`).
+//! the documents listed, each with its job once enqueued. A page's documents and the cursor's
+//! advance commit together, and so do a job and its item's `job_id`: a kill at any point
+//! resumes with no gap (an unfinished page is listed again, an item without a job gets one)
+//! and no duplicate (a document is listed once per run and gets one job).
 
 use crate::queue::{insert_job, priority};
 use crate::runtime::Runtime;
@@ -93,11 +94,10 @@ pub async fn cursor(rt: &Runtime, run_id: i64, kind: DocumentKind) -> anyhow::Re
     Ok(Cursor { next_page, complete: complete != 0 })
 }
 
-/// Enqueues the page's documents not yet enqueued by this run and moves the cursor past the
-/// page, in one transaction. Fenced on the page number: when another process on the same run
-/// committed this page first, nothing changes. Returns how many jobs were added.
+/// Records the page's documents (those this run has not seen yet) and moves the cursor past
+/// the page, in one transaction. Fenced on the page number: when another process on the same
+/// run committed this page first, nothing changes. Returns how many documents were new.
 pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64, ids: &[String], last: bool) -> anyhow::Result<usize> {
-    let now = rt.clock.now_ms();
     let mut tx = rt.store.pool().begin().await?;
     let moved = sqlx::query(
         "UPDATE backfill_cursors SET next_page = next_page + 1, complete = ?4 WHERE run_id = ?1 AND kind = ?2 AND next_page = ?3",
@@ -109,33 +109,18 @@ pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64,
     .execute(&mut *tx)
     .await?;
     if moved.rows_affected() == 0 {
-        return Ok(0); // dropped transaction rolls back
+        return Ok(0); // dropping the transaction rolls it back
     }
     let mut added = 0;
     for id in ids {
+        // A document seen on an earlier page (rows shift while paging) is kept once.
         let new = sqlx::query("INSERT OR IGNORE INTO backfill_items (run_id, kind, zoho_id) VALUES (?1, ?2, ?3)")
             .bind(run.id)
             .bind(kind.as_str())
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if new.rows_affected() == 0 {
-            continue; // already enqueued from an earlier page (rows shift while paging)
-        }
-        let job = JobPayload::SyncDocument { document_kind: kind, id: id.clone(), snapshot: None }.into_new_job(
-            &run.connection_id,
-            priority::BACKFILL,
-            rt.config.workers.max_attempts,
-        );
-        let job_id = insert_job(&mut *tx, &job, None, now).await?;
-        sqlx::query("UPDATE backfill_items SET job_id = ?4 WHERE run_id = ?1 AND kind = ?2 AND zoho_id = ?3")
-            .bind(run.id)
-            .bind(kind.as_str())
-            .bind(id)
-            .bind(job_id)
-            .execute(&mut *tx)
-            .await?;
-        added += 1;
+        added += new.rows_affected() as usize;
     }
     sqlx::query("UPDATE backfill_cursors SET listed = listed + ?3 WHERE run_id = ?1 AND kind = ?2")
         .bind(run.id)
@@ -147,14 +132,73 @@ pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64,
     Ok(added)
 }
 
+/// Keeps about `target` of the run's jobs waiting or running: enqueues listed documents that
+/// have no job yet, each job and its item's `job_id` in one transaction. Feeding the queue
+/// gradually keeps it short (claiming stays cheap, and real-time jobs do not queue behind
+/// thousands of backfill jobs). Returns how many jobs it added.
+pub async fn feed(rt: &Runtime, run: &Run, target: i64) -> anyhow::Result<usize> {
+    let (open,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM backfill_items b JOIN jobs j ON j.id = b.job_id
+         WHERE b.run_id = ?1 AND j.state IN ('queued', 'running')",
+    )
+    .bind(run.id)
+    .fetch_one(rt.store.pool())
+    .await?;
+    if open * 2 > target {
+        return Ok(0);
+    }
+    let pending: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, zoho_id FROM backfill_items WHERE run_id = ?1 AND job_id IS NULL ORDER BY rowid LIMIT ?2")
+            .bind(run.id)
+            .bind(target - open)
+            .fetch_all(rt.store.pool())
+            .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let now = rt.clock.now_ms();
+    let mut tx = rt.store.pool().begin().await?;
+    let mut added = 0;
+    for (kind, id) in &pending {
+        let Ok(document_kind) = kind.parse::<DocumentKind>() else { continue };
+        // Fenced on job_id IS NULL: another process feeding the same run skips this item.
+        let claimed = sqlx::query("UPDATE backfill_items SET job_id = -1 WHERE run_id = ?1 AND kind = ?2 AND zoho_id = ?3 AND job_id IS NULL")
+            .bind(run.id)
+            .bind(kind)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if claimed.rows_affected() == 0 {
+            continue;
+        }
+        let job = JobPayload::SyncDocument { document_kind, id: id.clone(), snapshot: None }.into_new_job(
+            &run.connection_id,
+            priority::BACKFILL,
+            rt.config.workers.max_attempts,
+        );
+        let job_id = insert_job(&mut *tx, &job, None, now).await?;
+        sqlx::query("UPDATE backfill_items SET job_id = ?4 WHERE run_id = ?1 AND kind = ?2 AND zoho_id = ?3")
+            .bind(run.id)
+            .bind(kind)
+            .bind(id)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        added += 1;
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
 /// Documents listed, synced (job done, or its record already pruned) and failed (dead).
 pub async fn progress(rt: &Runtime, run_ids: &[i64]) -> anyhow::Result<Progress> {
     let ids = serde_json::to_string(run_ids)?;
     Ok(sqlx::query_as(
         "SELECT
-            (SELECT COALESCE(SUM(listed), 0) FROM backfill_cursors WHERE run_id IN (SELECT value FROM json_each(?1))) AS listed,
+            (SELECT COUNT(*) FROM backfill_items WHERE run_id IN (SELECT value FROM json_each(?1))) AS listed,
             (SELECT COUNT(*) FROM backfill_items b LEFT JOIN jobs j ON j.id = b.job_id
-              WHERE b.run_id IN (SELECT value FROM json_each(?1)) AND (j.id IS NULL OR j.state = 'done')) AS finished,
+              WHERE b.run_id IN (SELECT value FROM json_each(?1)) AND b.job_id IS NOT NULL
+                AND (j.id IS NULL OR j.state = 'done')) AS finished,
             (SELECT COUNT(*) FROM backfill_items b JOIN jobs j ON j.id = b.job_id
               WHERE b.run_id IN (SELECT value FROM json_each(?1)) AND j.state = 'dead') AS failed,
             (SELECT COUNT(*) FROM backfill_cursors WHERE run_id IN (SELECT value FROM json_each(?1))) AS kinds,

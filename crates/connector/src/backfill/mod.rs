@@ -1,9 +1,9 @@
 //! `ml-connector backfill`: the initial (or a repair) sync of documents changed since a date.
 //!
 //! It lists each document type newest-changed first (list rows have no line items, so this is
-//! one call per 200 documents), stops at the first row older than `--since`, and enqueues one
-//! `SyncDocument` job per document at BACKFILL priority; each job makes the one detail GET and
-//! the monday write. The command runs its own workers until every job of the run is done.
+//! one call per 200 documents), stops at the first row older than `--since`, and records the
+//! documents; they are fed to the queue as `SyncDocument` jobs at BACKFILL priority, a couple
+//! of windows' worth at a time, and each job makes the one detail GET and the monday write. The command runs its own workers until every job of the run is done.
 //! Started while `serve` runs on the same database, both processes work the same queue and
 //! share the same per-organization quotas (they live in the database), and real-time sync
 //! keeps its reserved share of each window.
@@ -213,7 +213,8 @@ fn kinds_list(kinds: &[DocumentKind]) -> String {
     kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-/// Lists one document type page by page from its cursor, enqueueing as it goes.
+/// Lists one document type page by page from its cursor, recording the documents; the watch
+/// loop feeds them to the queue.
 async fn list_kind(rt: &Runtime, run: &Run, kind: DocumentKind, status: &Status) -> anyhow::Result<()> {
     let conn = rt
         .connection(&run.connection_id)
@@ -225,9 +226,7 @@ async fn list_kind(rt: &Runtime, run: &Run, kind: DocumentKind, status: &Status)
         }
         let (rows, last) = pages::fetch(rt, conn, kind, c.next_page, run.since_ms, Some(status)).await?;
         let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
-        if cursor::commit_page(rt, run, kind, c.next_page, &ids, last).await? > 0 {
-            rt.wake.notify_waiters();
-        }
+        cursor::commit_page(rt, run, kind, c.next_page, &ids, last).await?;
     }
 }
 
@@ -248,6 +247,9 @@ async fn watch(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} documents {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let config = rt.quota.config();
+    // Jobs kept waiting per run: two windows' worth of background calls.
+    let target = (i64::from(config.per_minute - config.realtime_reserve) * 2).clamp(50, 500);
     let mut last_line = Instant::now();
     loop {
         while let Some(joined) = listers.try_join_next() {
@@ -259,6 +261,13 @@ async fn watch(
                 }
                 Err(e) => anyhow::bail!("a backfill lister stopped unexpectedly: {e}"),
             }
+        }
+        let mut fed = 0;
+        for run in runs {
+            fed += cursor::feed(rt, run, target).await?;
+        }
+        if fed > 0 {
+            rt.wake.notify_waiters();
         }
         let p = cursor::progress(rt, &run_ids).await?;
         let remaining = (p.listed - p.finished - p.failed).max(0);
@@ -285,7 +294,7 @@ async fn watch(
             return Ok(p);
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
             _ = cancel.cancelled() => {
                 bar.abandon();
                 return Ok(p);
