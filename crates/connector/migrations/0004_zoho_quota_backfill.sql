@@ -9,12 +9,34 @@ CREATE TABLE zoho_calls (
     id               INTEGER PRIMARY KEY,
     organization_id  TEXT NOT NULL,
     priority         TEXT NOT NULL,      -- realtime | reconcile | backfill
+    instance         TEXT NOT NULL,      -- the process that made it (zoho_quota_instances)
     started_ms       INTEGER NOT NULL,
     finished_ms      INTEGER              -- NULL while in flight
 );
 CREATE INDEX zoho_calls_started ON zoho_calls (organization_id, started_ms);
 CREATE INDEX zoho_calls_finished ON zoho_calls (organization_id, finished_ms);
 CREATE INDEX zoho_calls_in_flight ON zoho_calls (organization_id) WHERE finished_ms IS NULL;
+
+-- Processes using the quotas, with their last sign of life. The unfinished calls of a process
+-- that stopped beating (killed) are closed by the survivors instead of blocking slots.
+CREATE TABLE zoho_quota_instances (
+    instance  TEXT PRIMARY KEY,
+    seen_ms   INTEGER NOT NULL
+);
+
+-- Calls per organization and UTC day, kept by a trigger so the daily cap is one row to read.
+CREATE TABLE zoho_quota_days (
+    organization_id  TEXT NOT NULL,
+    day_ms           INTEGER NOT NULL,   -- 00:00 UTC of the day
+    calls            INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, day_ms)
+);
+CREATE TRIGGER zoho_calls_per_day AFTER INSERT ON zoho_calls
+BEGIN
+    INSERT INTO zoho_quota_days (organization_id, day_ms, calls)
+    VALUES (NEW.organization_id, NEW.started_ms - (NEW.started_ms % 86400000), 1)
+    ON CONFLICT (organization_id, day_ms) DO UPDATE SET calls = calls + 1;
+END;
 
 -- What Zoho told us about an organization's budget.
 CREATE TABLE zoho_quota_orgs (

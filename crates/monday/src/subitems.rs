@@ -17,9 +17,10 @@ use crate::queries::{self, BatchOpKind};
 use crate::{ItemId, MondayClient};
 
 /// How many aliased mutations go into one request. monday documents no alias
-/// limit, but one request may cost at most 5M complexity points and a large
-/// batch makes a failure expensive to retry; 25 line items is a large invoice.
-pub const MAX_SUBITEM_OPS_PER_REQUEST: usize = 25;
+/// limit (unconfirmed), but one request may cost at most 5M complexity points and
+/// a large batch makes a failure expensive to retry. 50 keeps even a long invoice
+/// (the item create plus all its lines) to two requests.
+pub const MAX_SUBITEM_OPS_PER_REQUEST: usize = 50;
 
 /// A change to one subitem.
 #[derive(Debug, Clone, PartialEq)]

@@ -137,11 +137,13 @@ pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64,
 /// gradually keeps it short (claiming stays cheap, and real-time jobs do not queue behind
 /// thousands of backfill jobs). Returns how many jobs it added.
 pub async fn feed(rt: &Runtime, run: &Run, target: i64) -> anyhow::Result<usize> {
+    // Backfill jobs of the connection waiting or running (from the state index, not a scan of
+    // the run's items).
     let (open,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM backfill_items b JOIN jobs j ON j.id = b.job_id
-         WHERE b.run_id = ?1 AND j.state IN ('queued', 'running')",
+        "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running') AND connection_id = ?1 AND priority = ?2 AND kind = 'sync_document'",
     )
-    .bind(run.id)
+    .bind(&run.connection_id)
+    .bind(priority::BACKFILL)
     .fetch_one(rt.store.pool())
     .await?;
     if open * 2 > target {

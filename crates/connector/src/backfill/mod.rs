@@ -251,6 +251,7 @@ async fn watch(
     // Jobs kept waiting per run: two windows' worth of background calls.
     let target = (i64::from(config.per_minute - config.realtime_reserve) * 2).clamp(50, 500);
     let mut last_line = Instant::now();
+    let mut last_progress: Option<(Instant, cursor::Progress)> = None;
     loop {
         while let Some(joined) = listers.try_join_next() {
             match joined {
@@ -269,7 +270,15 @@ async fn watch(
         if fed > 0 {
             rt.wake.notify_waiters();
         }
-        let p = cursor::progress(rt, &run_ids).await?;
+        // Feeding is cheap and runs every tick; counting progress scans the run, so less often.
+        let p = match last_progress {
+            Some((at, p)) if at.elapsed() < Duration::from_millis(500) => p,
+            _ => {
+                let p = cursor::progress(rt, &run_ids).await?;
+                last_progress = Some((Instant::now(), p));
+                p
+            }
+        };
         let remaining = (p.listed - p.finished - p.failed).max(0);
         // One detail GET per document; list pages are a rounding error (1 per 200).
         let eta = Duration::from_secs_f64(remaining as f64 / per_second.max(0.001));
@@ -292,6 +301,9 @@ async fn watch(
         if p.done() {
             bar.finish();
             return Ok(p);
+        }
+        if p.finished + p.failed + target >= p.listed {
+            last_progress = None; // near the end: look every tick
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}

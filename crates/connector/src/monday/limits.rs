@@ -49,7 +49,11 @@ impl Limits {
                 ))
             }
         };
-        for (key, value) in [("minute_limit", c.minute_limit), ("concurrency_limit", c.concurrency_limit), ("daily_limit", c.daily_limit)] {
+        for (key, value) in [
+            ("minute_limit", c.minute_limit),
+            ("concurrency_limit", c.concurrency_limit),
+            ("daily_limit", c.daily_limit),
+        ] {
             if value == Some(0) {
                 return Err((key.into(), "must be at least 1 when set".into()));
             }
@@ -68,7 +72,9 @@ enum Admission {
     /// The minute window is full; a slot frees after this long.
     Wait(Duration),
     /// The day's budget is spent until `reset_at` (00:00 UTC).
-    DayOver { reset_at: DateTime<Utc> },
+    DayOver {
+        reset_at: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -111,7 +117,8 @@ impl Limiter {
         }
         if let Some(daily) = self.limits.daily {
             if w.today >= daily {
-                let reset_at = DateTime::<Utc>::from_timestamp_millis((day + 1) * DAY_MS).unwrap_or_else(Utc::now);
+                let reset_at = DateTime::<Utc>::from_timestamp_millis((day + 1) * DAY_MS)
+                    .unwrap_or_else(Utc::now);
                 return Admission::DayOver { reset_at };
             }
         }
@@ -120,7 +127,9 @@ impl Limiter {
         }
         if w.recent.len() >= self.limits.per_minute as usize {
             let oldest = w.recent.front().copied().unwrap_or(now_ms);
-            return Admission::Wait(Duration::from_millis((oldest + MINUTE_MS - now_ms).max(1) as u64));
+            return Admission::Wait(Duration::from_millis(
+                (oldest + MINUTE_MS - now_ms).max(1) as u64
+            ));
         }
         w.recent.push_back(now_ms);
         w.today += 1;
@@ -153,10 +162,15 @@ impl Limiter {
                 }
             }
         }
-        let permit = self.slots.clone().acquire_owned().await.map_err(|_| MondayError::Transport {
-            message: "the monday request limiter was shut down".into(),
-            maybe_applied: false,
-        })?;
+        let permit =
+            self.slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| MondayError::Transport {
+                    message: "the monday request limiter was shut down".into(),
+                    maybe_applied: false,
+                })?;
         Ok(Box::new(permit))
     }
 }
@@ -174,65 +188,137 @@ mod tests {
     use chrono::TimeZone;
 
     fn config(plan: Option<&str>) -> MondayConfig {
-        MondayConfig { plan: plan.map(String::from), ..MondayConfig::default() }
+        MondayConfig {
+            plan: plan.map(String::from),
+            ..MondayConfig::default()
+        }
     }
 
     #[test]
     fn plans_set_the_published_numbers_and_keys_override_them() {
-        assert_eq!(Limits::from_config(&config(None)), Ok(Limits { per_minute: 1_000, concurrent: 40, daily: None }));
-        assert_eq!(Limits::from_config(&config(Some("Pro"))), Ok(Limits { per_minute: 2_500, concurrent: 100, daily: Some(10_000) }));
+        assert_eq!(
+            Limits::from_config(&config(None)),
+            Ok(Limits {
+                per_minute: 1_000,
+                concurrent: 40,
+                daily: None
+            })
+        );
+        assert_eq!(
+            Limits::from_config(&config(Some("Pro"))),
+            Ok(Limits {
+                per_minute: 2_500,
+                concurrent: 100,
+                daily: Some(10_000)
+            })
+        );
         let mut c = config(Some("enterprise"));
         c.daily_limit = Some(20_000);
         c.concurrency_limit = Some(8);
-        assert_eq!(Limits::from_config(&c), Ok(Limits { per_minute: 5_000, concurrent: 8, daily: Some(20_000) }));
-        assert_eq!(Limits::from_config(&config(Some("gold"))).map_err(|e| e.0), Err("plan".to_string()));
+        assert_eq!(
+            Limits::from_config(&c),
+            Ok(Limits {
+                per_minute: 5_000,
+                concurrent: 8,
+                daily: Some(20_000)
+            })
+        );
+        assert_eq!(
+            Limits::from_config(&config(Some("gold"))).map_err(|e| e.0),
+            Err("plan".to_string())
+        );
         c.minute_limit = Some(0);
-        assert_eq!(Limits::from_config(&c).map_err(|e| e.0), Err("minute_limit".to_string()));
+        assert_eq!(
+            Limits::from_config(&c).map_err(|e| e.0),
+            Err("minute_limit".to_string())
+        );
     }
 
     fn limiter(limits: Limits) -> (Arc<Limiter>, ManualClock) {
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 23, 59, 0).single().expect("time"));
+        let clock = ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 25, 23, 59, 0)
+                .single()
+                .expect("time"),
+        );
         (Limiter::new("c", limits, Arc::new(clock.clone())), clock)
     }
 
     #[test]
     fn the_minute_window_slides_and_says_how_long_to_wait() {
-        let (l, clock) = limiter(Limits { per_minute: 2, concurrent: 1, daily: None });
+        let (l, clock) = limiter(Limits {
+            per_minute: 2,
+            concurrent: 1,
+            daily: None,
+        });
         let t0 = clock.now_ms();
         assert_eq!(l.try_take(t0), Admission::Go);
         assert_eq!(l.try_take(t0 + 10_000), Admission::Go);
-        assert_eq!(l.try_take(t0 + 20_000), Admission::Wait(Duration::from_secs(40)));
-        assert_eq!(l.try_take(t0 + 60_000), Admission::Go, "the first request left the window");
-        assert_eq!(l.try_take(t0 + 60_001), Admission::Wait(Duration::from_millis(9_999)));
+        assert_eq!(
+            l.try_take(t0 + 20_000),
+            Admission::Wait(Duration::from_secs(40))
+        );
+        assert_eq!(
+            l.try_take(t0 + 60_000),
+            Admission::Go,
+            "the first request left the window"
+        );
+        assert_eq!(
+            l.try_take(t0 + 60_001),
+            Admission::Wait(Duration::from_millis(9_999))
+        );
     }
 
     #[test]
     fn a_spent_day_waits_for_midnight_utc_and_the_next_day_starts_afresh() {
-        let (l, clock) = limiter(Limits { per_minute: 100, concurrent: 1, daily: Some(2) });
+        let (l, clock) = limiter(Limits {
+            per_minute: 100,
+            concurrent: 1,
+            daily: Some(2),
+        });
         let now = clock.now_ms();
         assert_eq!(l.try_take(now), Admission::Go);
         assert_eq!(l.try_take(now), Admission::Go);
-        let midnight = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).single().expect("time");
+        let midnight = Utc
+            .with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
+            .single()
+            .expect("time");
         assert_eq!(l.try_take(now), Admission::DayOver { reset_at: midnight });
         assert_eq!(l.try_take(midnight.timestamp_millis()), Admission::Go);
     }
 
     #[tokio::test]
     async fn requests_beyond_the_concurrency_limit_wait_for_a_slot() {
-        let (l, _clock) = limiter(Limits { per_minute: 100, concurrent: 1, daily: None });
+        let (l, _clock) = limiter(Limits {
+            per_minute: 100,
+            concurrent: 1,
+            daily: None,
+        });
         let first = l.admit().await.expect("first");
         let second = tokio::time::timeout(Duration::from_millis(50), l.admit()).await;
-        assert!(second.is_err(), "second request must wait while the first is in flight");
+        assert!(
+            second.is_err(),
+            "second request must wait while the first is in flight"
+        );
         drop(first);
-        tokio::time::timeout(Duration::from_millis(50), l.admit()).await.expect("slot freed").expect("admitted");
+        tokio::time::timeout(Duration::from_millis(50), l.admit())
+            .await
+            .expect("slot freed")
+            .expect("admitted");
     }
 
     #[tokio::test]
     async fn a_spent_day_is_a_daily_limit_error_which_parks_the_job() {
-        let (l, _clock) = limiter(Limits { per_minute: 100, concurrent: 4, daily: Some(1) });
+        let (l, _clock) = limiter(Limits {
+            per_minute: 100,
+            concurrent: 4,
+            daily: Some(1),
+        });
         let _first = l.admit().await.expect("first");
         let err = l.admit().await.err().expect("day spent");
         assert!(matches!(err, MondayError::DailyLimit { .. }), "{err:?}");
-        assert!(matches!(crate::sync::JobError::from(err), crate::sync::JobError::Park { .. }));
+        assert!(matches!(
+            crate::sync::JobError::from(err),
+            crate::sync::JobError::Park { .. }
+        ));
     }
 }

@@ -18,13 +18,22 @@ impl MeCache {
     /// The id if already known, without asking monday (for the webhook edge, which makes no
     /// outbound calls).
     pub fn cached(&self, connection: &str) -> Option<String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(connection).cloned()
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(connection)
+            .cloned()
     }
 
     /// The token's user id for `connection`. Two first calls may race and both ask monday; the
     /// answer is the same, so the lock is not held across the request.
     pub async fn id(&self, connection: &str, client: &MondayClient) -> Result<String, MondayError> {
-        if let Some(id) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(connection) {
+        if let Some(id) = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(connection)
+        {
             return Ok(id.clone());
         }
         let data = client.execute(ME, json!({}), None).await?;
@@ -39,7 +48,10 @@ impl MeCache {
                 })
             }
         };
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(connection.to_string(), id.clone());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(connection.to_string(), id.clone());
         Ok(id)
     }
 }

@@ -66,7 +66,11 @@ pub async fn run(rt: &Runtime, opts: &SetupOptions) -> anyhow::Result<Vec<monday
         match &opts.write_config {
             Some(path) => {
                 write_config(path, &done.connection, &done.boards, &toml)?;
-                println!("wrote the board mapping of connection {} to {}", done.connection, path.display());
+                println!(
+                    "wrote the board mapping of connection {} to {}",
+                    done.connection,
+                    path.display()
+                );
             }
             None => {
                 println!("\n# Board mapping of connection {0}: paste under its [[connections]] entry (id = \"{0}\")", done.connection);
@@ -87,9 +91,14 @@ pub fn mapping_toml(boards: &BTreeMap<String, BoardMapping>) -> anyhow::Result<S
     struct Boards<'a> {
         boards: &'a BTreeMap<String, BoardMapping>,
     }
-    let text = toml::to_string(&Fragment { connections: Boards { boards } }).context("could not render the mapping as TOML")?;
+    let text = toml::to_string(&Fragment {
+        connections: Boards { boards },
+    })
+    .context("could not render the mapping as TOML")?;
     // Empty tables (no custom fields, no status overrides) only add noise.
-    let mut doc: toml_edit::DocumentMut = text.parse().context("could not re-read the rendered mapping")?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .context("could not re-read the rendered mapping")?;
     prune_empty_tables(doc.as_table_mut());
     Ok(doc.to_string())
 }
@@ -108,12 +117,21 @@ fn prune_empty_tables(table: &mut toml_edit::Table) {
 
 /// Updates the connection's `boards` in an existing configuration file, or writes the fragment
 /// to a new file.
-fn write_config(path: &Path, connection: &str, boards: &BTreeMap<String, BoardMapping>, fragment: &str) -> anyhow::Result<()> {
+fn write_config(
+    path: &Path,
+    connection: &str,
+    boards: &BTreeMap<String, BoardMapping>,
+    fragment: &str,
+) -> anyhow::Result<()> {
     if !path.exists() {
-        return std::fs::write(path, fragment).with_context(|| format!("could not write {}", path.display()));
+        return std::fs::write(path, fragment)
+            .with_context(|| format!("could not write {}", path.display()));
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
-    let mut doc: toml_edit::DocumentMut = text.parse().with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
     let entries = doc
         .get_mut("connections")
         .and_then(toml_edit::Item::as_array_of_tables_mut)
@@ -121,8 +139,15 @@ fn write_config(path: &Path, connection: &str, boards: &BTreeMap<String, BoardMa
     let entry = entries
         .iter_mut()
         .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(connection))
-        .with_context(|| format!("{} has no [[connections]] entry with id = \"{connection}\"", path.display()))?;
-    let rendered: toml_edit::DocumentMut = mapping_toml(boards)?.parse().context("could not re-read the rendered mapping")?;
+        .with_context(|| {
+            format!(
+                "{} has no [[connections]] entry with id = \"{connection}\"",
+                path.display()
+            )
+        })?;
+    let rendered: toml_edit::DocumentMut = mapping_toml(boards)?
+        .parse()
+        .context("could not re-read the rendered mapping")?;
     let new_boards = rendered
         .get("connections")
         .and_then(|c| c.get("boards"))
@@ -135,7 +160,8 @@ fn write_config(path: &Path, connection: &str, boards: &BTreeMap<String, BoardMa
         other => other,
     };
     entry.insert("boards", new_boards);
-    std::fs::write(path, doc.to_string()).with_context(|| format!("could not write {}", path.display()))
+    std::fs::write(path, doc.to_string())
+        .with_context(|| format!("could not write {}", path.display()))
 }
 
 fn unpositioned(table: &toml_edit::Table) -> toml_edit::Table {
@@ -196,10 +222,20 @@ zoho_id = "old"
         assert!(text.contains("# operator's comment, kept"));
         let config = Config::from_toml_str(&text).expect("still a valid configuration");
         let b = config.connection("b").expect("b");
-        assert_eq!(b.boards.keys().collect::<Vec<_>>(), vec!["bill"], "old boards replaced");
+        assert_eq!(
+            b.boards.keys().collect::<Vec<_>>(),
+            vec!["bill"],
+            "old boards replaced"
+        );
         assert_eq!(b.boards["bill"].board_id, "42");
-        assert_eq!(b.boards["bill"].subitem_columns.quantity.as_deref(), Some("quantity"));
-        assert!(config.connection("a").expect("a").boards.is_empty(), "other connection untouched");
+        assert_eq!(
+            b.boards["bill"].subitem_columns.quantity.as_deref(),
+            Some("quantity")
+        );
+        assert!(
+            config.connection("a").expect("a").boards.is_empty(),
+            "other connection untouched"
+        );
 
         let err = write_config(&path, "zz", &boards, &fragment).expect_err("unknown connection");
         assert!(err.to_string().contains("id = \"zz\""), "{err}");

@@ -28,9 +28,18 @@ pub struct MondaySetup {
 
 /// The kinds a connection is set up for: its configured boards, or all three when it has none.
 fn kinds(conn: &Connection) -> Vec<DocumentKind> {
-    let configured: Vec<DocumentKind> = conn.config.boards.keys().filter_map(|k| k.parse().ok()).collect();
+    let configured: Vec<DocumentKind> = conn
+        .config
+        .boards
+        .keys()
+        .filter_map(|k| k.parse().ok())
+        .collect();
     if configured.is_empty() {
-        vec![DocumentKind::Invoice, DocumentKind::Bill, DocumentKind::PurchaseOrder]
+        vec![
+            DocumentKind::Invoice,
+            DocumentKind::Bill,
+            DocumentKind::PurchaseOrder,
+        ]
     } else {
         configured
     }
@@ -57,7 +66,11 @@ fn statuses(kind: DocumentKind) -> &'static [&'static str] {
 pub fn wanted_labels(mapping: &BoardMapping, kind: DocumentKind) -> Vec<String> {
     let mut labels: Vec<String> = Vec::new();
     let extra = (mapping.on_delete == DeletionPolicy::Mark).then_some("Deleted");
-    for label in statuses(kind).iter().map(|s| status_label(mapping, kind, s)).chain(extra.map(String::from)) {
+    for label in statuses(kind)
+        .iter()
+        .map(|s| status_label(mapping, kind, s))
+        .chain(extra.map(String::from))
+    {
         if !labels.iter().any(|l| l.eq_ignore_ascii_case(&label)) {
             labels.push(label);
         }
@@ -74,7 +87,12 @@ struct Spec {
 }
 
 fn specs(kind: DocumentKind) -> Vec<Spec> {
-    let s = |field, id, title, kind| Spec { field, id, title, kind };
+    let s = |field, id, title, kind| Spec {
+        field,
+        id,
+        title,
+        kind,
+    };
     let (party, due) = match kind {
         DocumentKind::Invoice => ("Customer", "Due date"),
         DocumentKind::Bill => ("Vendor", "Due date"),
@@ -118,7 +136,9 @@ fn column_slot<'a>(cols: &'a mut ColumnMap, field: &str) -> Option<&'a mut Optio
     })
 }
 
-fn subitem_specs(mapping: &mut BoardMapping) -> Vec<(&mut Option<String>, &'static str, &'static str)> {
+fn subitem_specs(
+    mapping: &mut BoardMapping,
+) -> Vec<(&mut Option<String>, &'static str, &'static str)> {
     let c = &mut mapping.subitem_columns;
     vec![
         (&mut c.quantity, "quantity", "Quantity"),
@@ -130,15 +150,24 @@ fn subitem_specs(mapping: &mut BoardMapping) -> Vec<(&mut Option<String>, &'stat
 
 /// A mapping for a board setup creates: every recommended column, lines as subitems.
 fn fresh_mapping(board_id: &str) -> BoardMapping {
-    let mut m: BoardMapping = toml::from_str(&format!("board_id = \"{board_id}\"\n[columns]\nzoho_id = \"zoho_id\"\n"))
-        .unwrap_or_else(|_| unreachable!("static mapping parses"));
+    let mut m: BoardMapping = toml::from_str(&format!(
+        "board_id = \"{board_id}\"\n[columns]\nzoho_id = \"zoho_id\"\n"
+    ))
+    .unwrap_or_else(|_| unreachable!("static mapping parses"));
     m.line_items = LineItemMode::Subitems;
     m
 }
 
 /// Sets up every board of one connection and registers the status webhooks at `public_url`.
-pub async fn setup_connection(rt: &Runtime, conn: &Connection, public_url: &url::Url) -> anyhow::Result<MondaySetup> {
-    let mut out = MondaySetup { connection: conn.config.id.clone(), ..Default::default() };
+pub async fn setup_connection(
+    rt: &Runtime,
+    conn: &Connection,
+    public_url: &url::Url,
+) -> anyhow::Result<MondaySetup> {
+    let mut out = MondaySetup {
+        connection: conn.config.id.clone(),
+        ..Default::default()
+    };
     let client = &conn.monday;
     let hook = hook_url(conn, public_url, &mut out);
     let mut existing_by_name: Option<Vec<(String, String)>> = None;
@@ -150,11 +179,18 @@ pub async fn setup_connection(rt: &Runtime, conn: &Connection, public_url: &url:
                     existing_by_name = Some(list_boards(client).await?);
                 }
                 let name = board_name(kind);
-                let found = existing_by_name.iter().flatten().find(|(_, n)| n == name).map(|(id, _)| id.clone());
+                let found = existing_by_name
+                    .iter()
+                    .flatten()
+                    .find(|(_, n)| n == name)
+                    .map(|(id, _)| id.clone());
                 let id = match found {
                     Some(id) => id,
                     None => {
-                        let id = client.create_board(name, "private", None).await.with_context(|| format!("creating the monday board {name:?}"))?;
+                        let id = client
+                            .create_board(name, "private", None)
+                            .await
+                            .with_context(|| format!("creating the monday board {name:?}"))?;
                         out.created.push(format!("created board {name:?} ({id})"));
                         id
                     }
@@ -194,10 +230,20 @@ async fn list_boards(client: &MondayClient) -> anyhow::Result<Vec<(String, Strin
     const QUERY: &str = "query Boards($page: Int!) { boards(limit: 100, page: $page) { id name } }";
     let mut out = Vec::new();
     for page in 1..=20 {
-        let data = client.execute(QUERY, json!({ "page": page }), None).await.context("listing monday boards")?;
-        let boards = data.get("boards").and_then(Value::as_array).cloned().unwrap_or_default();
+        let data = client
+            .execute(QUERY, json!({ "page": page }), None)
+            .await
+            .context("listing monday boards")?;
+        let boards = data
+            .get("boards")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for b in &boards {
-            if let (Some(id), Some(name)) = (b.get("id").and_then(Value::as_str), b.get("name").and_then(Value::as_str)) {
+            if let (Some(id), Some(name)) = (
+                b.get("id").and_then(Value::as_str),
+                b.get("name").and_then(Value::as_str),
+            ) {
                 out.push((id.to_string(), name.to_string()));
             }
         }
@@ -208,9 +254,17 @@ async fn list_boards(client: &MondayClient) -> anyhow::Result<Vec<(String, Strin
     Ok(out)
 }
 
-async fn complete_board(client: &MondayClient, kind: DocumentKind, mapping: &mut BoardMapping, out: &mut MondaySetup) -> anyhow::Result<()> {
+async fn complete_board(
+    client: &MondayClient,
+    kind: DocumentKind,
+    mapping: &mut BoardMapping,
+    out: &mut MondaySetup,
+) -> anyhow::Result<()> {
     let board_id = mapping.board_id.clone();
-    let board = client.board(&board_id).await.with_context(|| format!("reading monday board {board_id}"))?;
+    let board = client
+        .board(&board_id)
+        .await
+        .with_context(|| format!("reading monday board {board_id}"))?;
     let labels = wanted_labels(mapping, kind);
     for spec in specs(kind) {
         if spec.field == "line_items" && mapping.line_items == LineItemMode::None {
@@ -250,7 +304,11 @@ async fn ensure_column(
     let existing = board.column(id).or_else(|| {
         configured
             .is_none()
-            .then(|| board.columns.iter().find(|c| c.title.eq_ignore_ascii_case(spec.title) && c.column_type == spec.kind))
+            .then(|| {
+                board.columns.iter().find(|c| {
+                    c.title.eq_ignore_ascii_case(spec.title) && c.column_type == spec.kind
+                })
+            })
             .flatten()
     });
     if let Some(col) = existing {
@@ -261,7 +319,10 @@ async fn ensure_column(
             ));
         } else if spec.kind == ColumnType::Status {
             let have = col.status_labels();
-            let missing: Vec<&String> = labels.iter().filter(|l| !have.iter().any(|(_, h)| h.eq_ignore_ascii_case(l))).collect();
+            let missing: Vec<&String> = labels
+                .iter()
+                .filter(|l| !have.iter().any(|(_, h)| h.eq_ignore_ascii_case(l)))
+                .collect();
             if !missing.is_empty() {
                 let missing: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
                 out.warnings.push(format!(
@@ -275,18 +336,30 @@ async fn ensure_column(
         return Ok(col.id.clone());
     }
     let created = if spec.kind == ColumnType::Status {
-        client.create_status_column(&board.id, Some(id), spec.title, labels).await
+        client
+            .create_status_column(&board.id, Some(id), spec.title, labels)
+            .await
     } else {
-        client.create_column(&board.id, Some(id), spec.title, spec.kind.clone(), None).await
+        client
+            .create_column(&board.id, Some(id), spec.title, spec.kind.clone(), None)
+            .await
     }
     .with_context(|| format!("creating column {id:?} on monday board {}", board.id))?;
-    out.created.push(format!("created column {} ({}) on board {}", created.id, spec.kind, board.id));
+    out.created.push(format!(
+        "created column {} ({}) on board {}",
+        created.id, spec.kind, board.id
+    ));
     Ok(created.id)
 }
 
 /// Gives the board its subitems board (monday creates it with the first subitem column) and the
 /// subitem columns for quantity, rate, amount and the Zoho line id.
-async fn complete_subitems(client: &MondayClient, board: &Board, mapping: &mut BoardMapping, out: &mut MondaySetup) -> anyhow::Result<()> {
+async fn complete_subitems(
+    client: &MondayClient,
+    board: &Board,
+    mapping: &mut BoardMapping,
+    out: &mut MondaySetup,
+) -> anyhow::Result<()> {
     let sub_id = match &board.subitems_board_id {
         Some(id) => id.clone(),
         None => {
@@ -295,28 +368,59 @@ async fn complete_subitems(client: &MondayClient, board: &Board, mapping: &mut B
                 .await
                 .with_context(|| format!("adding subitems to monday board {}", board.id))?;
             let reread = client.board(&board.id).await?;
-            let id = reread
-                .subitems_board_id
-                .with_context(|| format!("monday board {} still has no subitems board after adding the subitems column", board.id))?;
-            out.created.push(format!("created the subitems board {id} of board {}", board.id));
+            let id = reread.subitems_board_id.with_context(|| {
+                format!(
+                    "monday board {} still has no subitems board after adding the subitems column",
+                    board.id
+                )
+            })?;
+            out.created.push(format!(
+                "created the subitems board {id} of board {}",
+                board.id
+            ));
             id
         }
     };
-    let sub = client.board(&sub_id).await.with_context(|| format!("reading the subitems board {sub_id}"))?;
+    let sub = client
+        .board(&sub_id)
+        .await
+        .with_context(|| format!("reading the subitems board {sub_id}"))?;
     let no_labels: [String; 0] = [];
     for (slot, id, title) in subitem_specs(mapping) {
-        let kind = if id == "line_item_id" { ColumnType::Text } else { ColumnType::Numbers };
-        let spec = Spec { field: id, id, title, kind };
+        let kind = if id == "line_item_id" {
+            ColumnType::Text
+        } else {
+            ColumnType::Numbers
+        };
+        let spec = Spec {
+            field: id,
+            id,
+            title,
+            kind,
+        };
         *slot = Some(ensure_column(client, &sub, slot.as_deref(), &spec, &no_labels, out).await?);
     }
     Ok(())
 }
 
 /// Registers `change_status_column_value` for the status column unless the board already has it.
-async fn ensure_webhook(client: &MondayClient, board_id: &str, url: &str, status_col: &str, out: &mut MondaySetup) -> anyhow::Result<()> {
-    let hooks = client.webhooks(board_id).await.with_context(|| format!("listing webhooks of monday board {board_id}"))?;
+async fn ensure_webhook(
+    client: &MondayClient,
+    board_id: &str,
+    url: &str,
+    status_col: &str,
+    out: &mut MondaySetup,
+) -> anyhow::Result<()> {
+    let hooks = client
+        .webhooks(board_id)
+        .await
+        .with_context(|| format!("listing webhooks of monday board {board_id}"))?;
     let has = hooks.iter().any(|h| {
-        let column = h.config.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()).and_then(|c| c.get("columnId").cloned());
+        let column = h
+            .config
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<Value>(c).ok())
+            .and_then(|c| c.get("columnId").cloned());
         h.event == "change_status_column_value" && column.is_none_or(|c| c == status_col)
     });
     if has {
@@ -331,6 +435,8 @@ async fn ensure_webhook(client: &MondayClient, board_id: &str, url: &str, status
                 url.rsplit_once('/').map(|(base, _)| format!("{base}/…")).unwrap_or_default()
             )
         })?;
-    out.created.push(format!("registered status webhook {id} on board {board_id}"));
+    out.created.push(format!(
+        "registered status webhook {id} on board {board_id}"
+    ));
     Ok(())
 }

@@ -134,11 +134,15 @@ impl Store {
         .bind(e.trigger_uuid)
         .execute(self.pool())
         .await?;
-        Ok(sqlx::query_as("SELECT * FROM audit_log WHERE connection_id = ?1 AND trigger_uuid = ?2")
+        Ok(
+            sqlx::query_as(
+                "SELECT * FROM audit_log WHERE connection_id = ?1 AND trigger_uuid = ?2",
+            )
             .bind(e.connection_id)
             .bind(e.trigger_uuid)
             .fetch_one(self.pool())
-            .await?)
+            .await?,
+        )
     }
 
     pub async fn mark_audit_commented(&self, id: i64, now_ms: i64) -> anyhow::Result<()> {
@@ -151,7 +155,11 @@ impl Store {
     }
 
     /// The audit log of a connection, newest first.
-    pub async fn audit_log(&self, connection_id: &str, limit: i64) -> anyhow::Result<Vec<AuditRow>> {
+    pub async fn audit_log(
+        &self,
+        connection_id: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<AuditRow>> {
         Ok(sqlx::query_as(
             "SELECT * FROM audit_log WHERE connection_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
         )

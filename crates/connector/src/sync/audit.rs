@@ -48,7 +48,9 @@ impl StatusChange {
             .map(|s| (s * 1000.0) as i64)
             .or_else(|| {
                 let t = e.trigger_time.as_deref()?;
-                chrono::DateTime::parse_from_rfc3339(t).ok().map(|t| t.timestamp_millis())
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|t| t.timestamp_millis())
             });
         Some(StatusChange {
             trigger_uuid: e.trigger_uuid.clone(),
@@ -64,13 +66,26 @@ impl StatusChange {
 }
 
 /// Remembers the status label just written for `doc`, so its echo is not taken for a person's edit.
-pub(crate) async fn remember_status(rt: &Runtime, conn: &Connection, mapping: &BoardMapping, doc: &Document) -> Result<(), JobError> {
+pub(crate) async fn remember_status(
+    rt: &Runtime,
+    conn: &Connection,
+    mapping: &BoardMapping,
+    doc: &Document,
+) -> Result<(), JobError> {
     if mapping.columns.status.is_none() {
         return Ok(());
     }
-    let label = doc.status.as_deref().map(|s| status_label(mapping, doc.kind, s));
+    let label = doc
+        .status
+        .as_deref()
+        .map(|s| status_label(mapping, doc.kind, s));
     rt.store
-        .set_status_label(&conn.config.id, doc.kind.as_str(), &doc.id, label.as_deref())
+        .set_status_label(
+            &conn.config.id,
+            doc.kind.as_str(),
+            &doc.id,
+            label.as_deref(),
+        )
         .await
         .map_err(store_err)
 }
@@ -78,26 +93,38 @@ pub(crate) async fn remember_status(rt: &Runtime, conn: &Connection, mapping: &B
 /// What the audit job did, for logs and tests.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AuditOutcome {
-    Recorded { commented: bool },
+    Recorded {
+        commented: bool,
+    },
     /// Not an item the connector syncs, or not its mapped status column.
     NotOurs,
     /// The connector's own write coming back.
     OwnChange,
 }
 
-pub(crate) async fn audit_status_change(rt: &Runtime, conn: &Connection, change: &StatusChange) -> Result<AuditOutcome, JobError> {
+pub(crate) async fn audit_status_change(
+    rt: &Runtime,
+    conn: &Connection,
+    change: &StatusChange,
+) -> Result<AuditOutcome, JobError> {
     let cid = conn.config.id.as_str();
-    let Some(row) = rt.store.document_for_item(cid, &change.item_id).await.map_err(store_err)? else {
+    let Some(row) = rt
+        .store
+        .document_for_item(cid, &change.item_id)
+        .await
+        .map_err(store_err)?
+    else {
         tracing::info!(connection = cid, item = %change.item_id, "status change on an item the connector does not sync; ignored");
         return Ok(AuditOutcome::NotOurs);
     };
     let Ok(kind) = row.kind.parse::<DocumentKind>() else {
         return Ok(AuditOutcome::NotOurs);
     };
-    let ours = conn
-        .config
-        .board(kind)
-        .is_some_and(|m| m.board_id == change.board_id && m.columns.status.is_some() && m.columns.status == change.column_id);
+    let ours = conn.config.board(kind).is_some_and(|m| {
+        m.board_id == change.board_id
+            && m.columns.status.is_some()
+            && m.columns.status == change.column_id
+    });
     if !ours {
         tracing::info!(connection = cid, item = %change.item_id, column = ?change.column_id, "change is not on the mapped status column; ignored");
         return Ok(AuditOutcome::NotOurs);
@@ -108,7 +135,11 @@ pub(crate) async fn audit_status_change(rt: &Runtime, conn: &Connection, change:
             return Ok(AuditOutcome::OwnChange);
         }
     }
-    let last_written = rt.store.status_label(cid, &row.kind, &row.zoho_id).await.map_err(store_err)?;
+    let last_written = rt
+        .store
+        .status_label(cid, &row.kind, &row.zoho_id)
+        .await
+        .map_err(store_err)?;
     let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => false,
@@ -146,14 +177,25 @@ pub(crate) async fn audit_status_change(rt: &Runtime, conn: &Connection, change:
     if !post_comment(rt, conn, kind, &row.zoho_id, &text).await? {
         return Ok(AuditOutcome::Recorded { commented: false });
     }
-    rt.store.mark_audit_commented(entry.id, rt.clock.now_ms()).await.map_err(store_err)?;
+    rt.store
+        .mark_audit_commented(entry.id, rt.clock.now_ms())
+        .await
+        .map_err(store_err)?;
     Ok(AuditOutcome::Recorded { commented: true })
 }
 
 /// The audit note as it appears in the document's history in Zoho.
 pub fn comment_text(change: &StatusChange) -> String {
-    let label = |l: &Option<String>| l.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| "(empty)".into());
-    let who = change.user_id.as_deref().map(|u| format!("user {u}")).unwrap_or_else(|| "an unknown user".into());
+    let label = |l: &Option<String>| {
+        l.clone()
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| "(empty)".into())
+    };
+    let who = change
+        .user_id
+        .as_deref()
+        .map(|u| format!("user {u}"))
+        .unwrap_or_else(|| "an unknown user".into());
     format!(
         "monday: status changed from {} to {} by {who} (item {}). Zoho Books remains the system of record; this is an audit note only.",
         label(&change.previous_label),
@@ -164,11 +206,21 @@ pub fn comment_text(change: &StatusChange) -> String {
 
 /// POSTs the comment, refreshing the token once on a 401. `false` when Zoho no longer has
 /// the document (nothing to comment on; the audit row stays).
-async fn post_comment(rt: &Runtime, conn: &Connection, kind: DocumentKind, id: &str, text: &str) -> Result<bool, JobError> {
+async fn post_comment(
+    rt: &Runtime,
+    conn: &Connection,
+    kind: DocumentKind,
+    id: &str,
+    text: &str,
+) -> Result<bool, JobError> {
     let mut token = access_token(rt, conn).await?;
     for attempt in 0..2 {
         let call = conn.books.add_comment(&token, kind, id, text);
-        match rt.quota.call(&conn.books, crate::zoho::quota::Priority::current(), call).await? {
+        match rt
+            .quota
+            .call(&conn.books, crate::zoho::quota::Priority::current(), call)
+            .await?
+        {
             Ok(()) => return Ok(true),
             Err(BooksError::NotFound { .. }) => {
                 tracing::warn!(connection = %conn.config.id, kind = kind.as_str(), id, "document no longer exists in Zoho; audit comment skipped");
@@ -181,7 +233,9 @@ async fn post_comment(rt: &Runtime, conn: &Connection, kind: DocumentKind, id: &
             Err(e) => return Err(books_error(e, rt.clock.now_ms())),
         }
     }
-    Err(JobError::retry("Zoho refused a freshly refreshed token (401) for the audit comment; will retry"))
+    Err(JobError::retry(
+        "Zoho refused a freshly refreshed token (401) for the audit comment; will retry",
+    ))
 }
 
 #[cfg(test)]
@@ -210,10 +264,17 @@ mod tests {
     fn only_status_value_changes_become_audit_jobs() {
         let status = br#"{"event":{"userId":9,"boardId":1,"pulseId":2,"columnId":"status","columnType":"color","type":"update_column_value",
             "value":{"label":{"text":"Paid"}},"previousValue":{"label":{"text":"Sent"}},"changedAt":1633944017.5,"triggerUuid":"u1"}}"#;
-        let change = StatusChange::from_event(&monday::parse_event(status).expect("event")).expect("a status change");
-        assert_eq!((change.label.as_deref(), change.previous_label.as_deref()), (Some("Paid"), Some("Sent")));
+        let change = StatusChange::from_event(&monday::parse_event(status).expect("event"))
+            .expect("a status change");
+        assert_eq!(
+            (change.label.as_deref(), change.previous_label.as_deref()),
+            (Some("Paid"), Some("Sent"))
+        );
         assert_eq!(change.changed_at_ms, Some(1_633_944_017_500));
         let date = br#"{"event":{"userId":9,"boardId":1,"pulseId":2,"columnId":"date4","columnType":"date","type":"update_column_value","triggerUuid":"u2"}}"#;
-        assert_eq!(StatusChange::from_event(&monday::parse_event(date).expect("event")), None);
+        assert_eq!(
+            StatusChange::from_event(&monday::parse_event(date).expect("event")),
+            None
+        );
     }
 }

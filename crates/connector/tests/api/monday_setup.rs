@@ -18,7 +18,9 @@ fn options(app: &TestApp) -> SetupOptions {
     SetupOptions {
         connection: Some("demo".into()),
         write_config: None,
-        public_url: format!("http://127.0.0.1:{}/", app.port).parse().expect("url"),
+        public_url: format!("http://127.0.0.1:{}/", app.port)
+            .parse()
+            .expect("url"),
     }
 }
 
@@ -30,21 +32,51 @@ async fn setup_completes_configured_boards_registers_webhooks_and_is_idempotent(
     .await;
     let first = setup::run(&app.rt, &options(&app)).await.expect("setup");
     let created = &first[0].created;
-    assert_eq!(created.iter().filter(|l| l.contains("registered status webhook")).count(), 3, "{created:?}");
-    assert!(!created.iter().any(|l| l.contains("created board")), "configured boards are completed, not recreated: {created:?}");
-    let hooks = app.setup.monday.board_snapshot(app.setup.board_id("invoice")).expect("board").webhooks;
+    assert_eq!(
+        created
+            .iter()
+            .filter(|l| l.contains("registered status webhook"))
+            .count(),
+        3,
+        "{created:?}"
+    );
+    assert!(
+        !created.iter().any(|l| l.contains("created board")),
+        "configured boards are completed, not recreated: {created:?}"
+    );
+    let hooks = app
+        .setup
+        .monday
+        .board_snapshot(app.setup.board_id("invoice"))
+        .expect("board")
+        .webhooks;
     assert_eq!(hooks.len(), 1);
     assert_eq!(hooks[0].event, "change_status_column_value");
-    assert_eq!(hooks[0].url, format!("http://127.0.0.1:{}/webhooks/monday/{TOKEN}", app.port));
+    assert_eq!(
+        hooks[0].url,
+        format!("http://127.0.0.1:{}/webhooks/monday/{TOKEN}", app.port)
+    );
     assert_eq!(hooks[0].config, Some(json!({"columnId": "status"})));
     // The configured mapping comes back with its board ids and columns.
-    assert_eq!(first[0].boards["invoice"].board_id, app.setup.board_id("invoice"));
-    assert_eq!(first[0].boards["invoice"].columns.status.as_deref(), Some("status"));
+    assert_eq!(
+        first[0].boards["invoice"].board_id,
+        app.setup.board_id("invoice")
+    );
+    assert_eq!(
+        first[0].boards["invoice"].columns.status.as_deref(),
+        Some("status")
+    );
 
     let before = app.setup.monday.stats();
-    let second = setup::run(&app.rt, &options(&app)).await.expect("setup again");
+    let second = setup::run(&app.rt, &options(&app))
+        .await
+        .expect("setup again");
     assert!(second[0].created.is_empty(), "{:?}", second[0].created);
-    assert_eq!(app.setup.monday.stats().mutations, before.mutations, "a second run makes no mutation");
+    assert_eq!(
+        app.setup.monday.stats().mutations,
+        before.mutations,
+        "a second run makes no mutation"
+    );
 }
 
 #[tokio::test]
@@ -57,31 +89,86 @@ async fn setup_creates_boards_with_subitems_and_the_mapping_it_prints_syncs_docu
     let first = setup::run(&app.rt, &options(&app)).await.expect("setup");
     let done = &first[0];
     assert_eq!(done.boards.len(), 3);
-    assert_eq!(done.created.iter().filter(|l| l.contains("created board")).count(), 3, "{:?}", done.created);
+    assert_eq!(
+        done.created
+            .iter()
+            .filter(|l| l.contains("created board"))
+            .count(),
+        3,
+        "{:?}",
+        done.created
+    );
     assert!(done.warnings.is_empty(), "{:?}", done.warnings);
 
     let inv = &done.boards["invoice"];
     assert_eq!(inv.line_items, LineItemMode::Subitems);
-    let board = app.setup.monday.board_snapshot(&inv.board_id).expect("invoice board");
+    let board = app
+        .setup
+        .monday
+        .board_snapshot(&inv.board_id)
+        .expect("invoice board");
     assert_eq!(board.name, "Invoices (Zoho Books)");
-    let col = |id: &str| board.columns.iter().find(|c| c.id == id).map(|c| c.column_type.clone());
-    for (id, kind) in [("zoho_id", "text"), ("total", "numbers"), ("balance", "numbers"), ("date", "date"), ("status", "status"), ("link", "link"), ("lines", "long_text")] {
+    let col = |id: &str| {
+        board
+            .columns
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.column_type.clone())
+    };
+    for (id, kind) in [
+        ("zoho_id", "text"),
+        ("total", "numbers"),
+        ("balance", "numbers"),
+        ("date", "date"),
+        ("status", "status"),
+        ("link", "link"),
+        ("lines", "long_text"),
+    ] {
         assert_eq!(col(id).as_deref(), Some(kind), "column {id}");
     }
-    let status = board.columns.iter().find(|c| c.id == "status").expect("status column");
-    let labels: Vec<&str> = status.settings["labels"].as_array().expect("labels").iter().filter_map(|l| l["label"].as_str()).collect();
-    assert_eq!(labels, ["Draft", "Sent", "Overdue", "Partially paid", "Paid", "Void"]);
-    let sub = app.setup.monday.board_snapshot(board.subitems_board_id.as_deref().expect("subitems board")).expect("subitems board");
+    let status = board
+        .columns
+        .iter()
+        .find(|c| c.id == "status")
+        .expect("status column");
+    let labels: Vec<&str> = status.settings["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|l| l["label"].as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        ["Draft", "Sent", "Overdue", "Partially paid", "Paid", "Void"]
+    );
+    let sub = app
+        .setup
+        .monday
+        .board_snapshot(board.subitems_board_id.as_deref().expect("subitems board"))
+        .expect("subitems board");
     for id in ["quantity", "rate", "amount", "line_item_id"] {
-        assert!(sub.columns.iter().any(|c| c.id == id), "subitem column {id}: {:?}", sub.columns);
+        assert!(
+            sub.columns.iter().any(|c| c.id == id),
+            "subitem column {id}: {:?}",
+            sub.columns
+        );
     }
     assert_eq!(board.webhooks.len(), 1);
-    let po = app.setup.monday.board_snapshot(&done.boards["purchase_order"].board_id).expect("po board");
-    assert!(!po.columns.iter().any(|c| c.id == "balance"), "purchase orders have no balance");
+    let po = app
+        .setup
+        .monday
+        .board_snapshot(&done.boards["purchase_order"].board_id)
+        .expect("po board");
+    assert!(
+        !po.columns.iter().any(|c| c.id == "balance"),
+        "purchase orders have no balance"
+    );
 
     // Run again with the same (unwritten) configuration: the boards are found by name.
     let before = app.setup.monday.stats();
-    let second = setup::run(&app.rt, &options(&app)).await.expect("setup again");
+    let second = setup::run(&app.rt, &options(&app))
+        .await
+        .expect("setup again");
     assert!(second[0].created.is_empty(), "{:?}", second[0].created);
     assert_eq!(app.setup.monday.stats().mutations, before.mutations);
     assert_eq!(second[0].boards["invoice"].board_id, inv.board_id);
@@ -91,14 +178,34 @@ async fn setup_creates_boards_with_subitems_and_the_mapping_it_prints_syncs_docu
     let dir = tempfile::tempdir().expect("dir");
     let mut config = app.rt.config.clone();
     config.database.url = format!("sqlite://{}", dir.path().join("after-setup.db").display());
-    config.connections[0].boards = toml::from_str::<toml::Table>(&fragment).ok().and_then(|t| t["connections"]["boards"].clone().try_into().ok()).expect("mapping parses");
-    config.validate(None).expect("configuration with the generated mapping is valid");
-    let synced = Application::build(config, Arc::new(SystemClock)).await.expect("app");
+    config.connections[0].boards = toml::from_str::<toml::Table>(&fragment)
+        .ok()
+        .and_then(|t| t["connections"]["boards"].clone().try_into().ok())
+        .expect("mapping parses");
+    config
+        .validate(None)
+        .expect("configuration with the generated mapping is valid");
+    let synced = Application::build(config, Arc::new(SystemClock))
+        .await
+        .expect("app");
     let (port, rt2, cancel) = (synced.port(), synced.runtime(), CancellationToken::new());
     tokio::spawn(synced.run_until_stopped(cancel.clone()));
-    let body = app.put("invoice", invoice("9501", "INV-950", "250.50", "2026-11-20T10:15:30+0000"));
-    let url = format!("http://127.0.0.1:{port}/webhooks/zoho/{}", app.setup.webhook_token);
-    assert_eq!(app.setup.zoho.send_webhook(&url, Some(&app.setup.webhook_secret), &body).await.expect("deliver"), 200);
+    let body = app.put(
+        "invoice",
+        invoice("9501", "INV-950", "250.50", "2026-11-20T10:15:30+0000"),
+    );
+    let url = format!(
+        "http://127.0.0.1:{port}/webhooks/zoho/{}",
+        app.setup.webhook_token
+    );
+    assert_eq!(
+        app.setup
+            .zoho
+            .send_webhook(&url, Some(&app.setup.webhook_secret), &body)
+            .await
+            .expect("deliver"),
+        200
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let item = loop {
         let s = rt2.queue.stats().await.expect("stats");
@@ -112,5 +219,8 @@ async fn setup_creates_boards_with_subitems_and_the_mapping_it_prints_syncs_docu
     cancel.cancel();
     assert_eq!(text(&item, "status"), "Sent");
     assert_eq!(item.subitems.len(), 2, "line items as subitems");
-    assert!(item.subitems.iter().any(|s| s.name == "Desk" && text(s, "quantity") == "2"));
+    assert!(item
+        .subitems
+        .iter()
+        .any(|s| s.name == "Desk" && text(s, "quantity") == "2"));
 }

@@ -330,6 +330,12 @@ impl MondaySandbox {
         self.shared.lock().limits.faults = faults;
     }
 
+    /// Lifts (or restores) the per-minute request and complexity limits, for load tests where
+    /// monday must not be the bottleneck. Injected faults still apply.
+    pub fn set_unlimited(&self, unlimited: bool) {
+        self.shared.lock().limits.unlimited = unlimited;
+    }
+
     /// The faults still pending.
     pub fn faults(&self) -> Faults {
         self.shared.lock().limits.faults.clone()

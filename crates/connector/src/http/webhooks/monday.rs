@@ -71,17 +71,25 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         Caller::Token(c) => c,
         Caller::NeedsJwt(c) => {
             let Some(secret) = &c.config.monday.signing_secret else {
-                return reply(StatusCode::UNAUTHORIZED, "this connection accepts no signed monday webhooks");
+                return reply(
+                    StatusCode::UNAUTHORIZED,
+                    "this connection accepts no signed monday webhooks",
+                );
             };
             let Some(auth) = req.header("authorization") else {
-                return reply(StatusCode::UNAUTHORIZED, "missing the monday JWT in Authorization");
+                return reply(
+                    StatusCode::UNAUTHORIZED,
+                    "missing the monday JWT in Authorization",
+                );
             };
             let aud = webhook_url(&rt.config.server.public_url, &token);
             if let Err(why) = monday::verify_jwt(&auth, secret, &aud, rt.clock.now()) {
                 tracing::warn!(connection = %c.config.id, reason = %why, "monday webhook refused");
                 return reply(
                     StatusCode::UNAUTHORIZED,
-                    &format!("{why}; check connections.monday.signing_secret and server.public_url"),
+                    &format!(
+                        "{why}; check connections.monday.signing_secret and server.public_url"
+                    ),
                 );
             }
             c
@@ -92,11 +100,21 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         Err(why) => return reply(StatusCode::UNPROCESSABLE_ENTITY, &why),
     };
     let cid = conn.config.id.as_str();
-    let ignored = |why: &str| super::json(StatusCode::OK, serde_json::json!({"status": "ignored", "reason": why}));
+    let ignored = |why: &str| {
+        super::json(
+            StatusCode::OK,
+            serde_json::json!({"status": "ignored", "reason": why}),
+        )
+    };
     let Some(change) = StatusChange::from_event(&event) else {
         return ignored("only status-column changes of items are used");
     };
-    if !conn.config.boards.values().any(|b| b.board_id == change.board_id) {
+    if !conn
+        .config
+        .boards
+        .values()
+        .any(|b| b.board_id == change.board_id)
+    {
         tracing::warn!(connection = cid, board = %change.board_id, "monday webhook for a board this connection does not map");
         return ignored("board is not mapped for this connection");
     }
@@ -105,11 +123,10 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
     if change.user_id.is_some() && change.user_id == rt.monday_me.cached(cid) {
         return ignored("change made by the connector itself");
     }
-    let job = JobPayload::AuditStatusChange { change: change.clone() }.into_new_job(
-        cid,
-        priority::REALTIME,
-        rt.config.workers.max_attempts,
-    );
+    let job = JobPayload::AuditStatusChange {
+        change: change.clone(),
+    }
+    .into_new_job(cid, priority::REALTIME, rt.config.workers.max_attempts);
     let insert = EventInsert {
         source: "monday",
         connection_id: cid,
@@ -118,17 +135,29 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         content_type: req.content_type.as_deref(),
         body: &req.body,
     };
-    match rt.store.record_event(insert, std::slice::from_ref(&job)).await {
+    match rt
+        .store
+        .record_event(insert, std::slice::from_ref(&job))
+        .await
+    {
         Ok(Inserted::New { event_id }) => {
             rt.wake.notify_waiters();
             tracing::info!(connection = cid, event_id, item = %change.item_id, "monday webhook accepted");
-            super::json(StatusCode::OK, serde_json::json!({"status": "accepted", "event_id": event_id}))
+            super::json(
+                StatusCode::OK,
+                serde_json::json!({"status": "accepted", "event_id": event_id}),
+            )
         }
-        Ok(Inserted::Duplicate) => super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"})),
+        Ok(Inserted::Duplicate) => {
+            super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"}))
+        }
         Err(e) => {
             // Not committed: no 2xx, so monday delivers again (once a minute for 30 minutes).
             tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record monday webhook");
-            reply(StatusCode::SERVICE_UNAVAILABLE, "could not store the event; please retry")
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "could not store the event; please retry",
+            )
         }
     }
 }
@@ -140,8 +169,14 @@ mod tests {
     #[test]
     fn webhook_urls_join_without_double_slashes() {
         let base = url::Url::parse("https://sync.example.com/").expect("url");
-        assert_eq!(webhook_url(&base, "abc"), "https://sync.example.com/webhooks/monday/abc");
+        assert_eq!(
+            webhook_url(&base, "abc"),
+            "https://sync.example.com/webhooks/monday/abc"
+        );
         let nested = url::Url::parse("https://example.com/connector/").expect("url");
-        assert_eq!(webhook_url(&nested, "abc"), "https://example.com/connector/webhooks/monday/abc");
+        assert_eq!(
+            webhook_url(&nested, "abc"),
+            "https://example.com/connector/webhooks/monday/abc"
+        );
     }
 }

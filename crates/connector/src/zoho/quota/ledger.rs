@@ -6,9 +6,12 @@
 use super::Limits;
 use crate::store::Store;
 
-/// How long an unfinished call counts as in flight. Longer than any request timeout, so only
-/// calls of a process that died are ever aged out this way.
-pub(super) const STALE_MS: i64 = 5 * 60 * 1000;
+/// How long an unfinished call counts as in flight at most: longer than any request timeout.
+/// The calls of a killed process are normally closed much sooner, by [`sweep`].
+pub(super) const STALE_MS: i64 = 2 * 60 * 1000;
+/// A process beats this often, and is taken for dead after `DEAD_AFTER_MS` without a beat.
+pub(super) const BEAT_MS: i64 = 1_000;
+const DEAD_AFTER_MS: i64 = 3 * BEAT_MS;
 
 pub(super) const DAY_MS: i64 = 86_400_000;
 
@@ -40,10 +43,19 @@ pub(super) struct Usage {
 }
 
 /// Records a call start when every limit allows it; `None` when one does not.
-pub(super) async fn try_admit(store: &Store, org: &str, priority: &str, now: i64, window_ms: i64, limits: Limits) -> anyhow::Result<Option<i64>> {
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn try_admit(
+    store: &Store,
+    instance: &str,
+    org: &str,
+    priority: &str,
+    now: i64,
+    window_ms: i64,
+    limits: Limits,
+) -> anyhow::Result<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO zoho_calls (organization_id, priority, started_ms)
-         SELECT ?1, ?2, ?3
+        "INSERT INTO zoho_calls (organization_id, priority, started_ms, instance)
+         SELECT ?1, ?2, ?3, ?10
          WHERE NOT EXISTS (SELECT 1 FROM zoho_quota_orgs o WHERE o.organization_id = ?1
                              AND (o.exhausted_until_ms > ?3 OR o.blocked_until_ms > ?3))
            AND (SELECT COUNT(*) FROM zoho_calls c
@@ -54,7 +66,7 @@ pub(super) async fn try_admit(store: &Store, org: &str, priority: &str, now: i64
              + COALESCE((SELECT o.phantom_window FROM zoho_quota_orgs o
                           WHERE o.organization_id = ?1 AND o.phantom_window_until_ms > ?3), 0) < ?7
            AND (?8 IS NULL OR
-                (SELECT COUNT(*) FROM zoho_calls c WHERE c.organization_id = ?1 AND c.started_ms >= ?9)
+                COALESCE((SELECT d.calls FROM zoho_quota_days d WHERE d.organization_id = ?1 AND d.day_ms = ?9), 0)
                 + COALESCE((SELECT o.phantom_daily FROM zoho_quota_orgs o
                              WHERE o.organization_id = ?1 AND o.phantom_daily_until_ms > ?3), 0) < ?8)
          RETURNING id",
@@ -68,6 +80,7 @@ pub(super) async fn try_admit(store: &Store, org: &str, priority: &str, now: i64
     .bind(i64::from(limits.window))
     .bind(limits.daily.map(i64::from))
     .bind(day_start(now))
+    .bind(instance)
     .fetch_optional(store.pool())
     .await?;
     Ok(row.map(|(id,)| id))
@@ -79,7 +92,7 @@ pub(super) async fn usage(store: &Store, org: &str, now: i64, window_ms: i64) ->
             (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms IS NULL AND started_ms > ?2) AS in_flight,
             (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms > ?3) AS finished_in_window,
             (SELECT MIN(finished_ms) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms > ?3) AS oldest_finished_ms,
-            (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND started_ms >= ?4) AS today",
+            COALESCE((SELECT calls FROM zoho_quota_days WHERE organization_id = ?1 AND day_ms = ?4), 0) AS today",
     )
     .bind(org)
     .bind(now - STALE_MS)
@@ -104,7 +117,12 @@ pub(super) async fn counted_since(store: &Store, org: &str, since_ms: i64, now: 
 }
 
 pub(super) async fn started_today(store: &Store, org: &str, now: i64) -> anyhow::Result<i64> {
-    started_since(store, org, day_start(now)).await
+    let row: Option<(i64,)> = sqlx::query_as("SELECT calls FROM zoho_quota_days WHERE organization_id = ?1 AND day_ms = ?2")
+        .bind(org)
+        .bind(day_start(now))
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(row.map_or(0, |(n,)| n))
 }
 
 pub(super) async fn started_since(store: &Store, org: &str, since_ms: i64) -> anyhow::Result<i64> {
@@ -191,8 +209,43 @@ pub(super) async fn update_org(store: &Store, org: &str, update: OrgUpdate<'_>, 
     Ok(())
 }
 
+/// Records this process's sign of life.
+pub(super) async fn beat(store: &Store, instance: &str, now: i64) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO zoho_quota_instances (instance, seen_ms) VALUES (?1, ?2) ON CONFLICT (instance) DO UPDATE SET seen_ms = ?2")
+        .bind(instance)
+        .bind(now)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Closes the unfinished calls of processes that stopped beating. A killed process's request
+/// reaches Zoho before the process dies (or not at all), so such a call ends, at the latest,
+/// one beat after the last one seen; a margin of another beat covers clock steps.
+pub(super) async fn sweep(store: &Store, me: &str, now: i64) -> anyhow::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE zoho_calls SET finished_ms =
+            (SELECT i.seen_ms + ?2 FROM zoho_quota_instances i WHERE i.instance = zoho_calls.instance)
+         WHERE finished_ms IS NULL
+           AND instance <> ?3
+           AND instance IN (SELECT instance FROM zoho_quota_instances WHERE seen_ms < ?1)",
+    )
+    .bind(now - DEAD_AFTER_MS)
+    .bind(2 * BEAT_MS)
+    .bind(me)
+    .execute(store.pool())
+    .await?;
+    sqlx::query("DELETE FROM zoho_quota_instances WHERE seen_ms < ?1 AND instance <> ?2")
+        .bind(now - DEAD_AFTER_MS)
+        .bind(me)
+        .execute(store.pool())
+        .await?;
+    Ok(r.rows_affected())
+}
+
 /// Forgets calls that no longer count for anything (older than the current UTC day).
 pub(super) async fn prune(store: &Store, now: i64) -> anyhow::Result<u64> {
+    sqlx::query("DELETE FROM zoho_quota_days WHERE day_ms < ?1").bind(day_start(now) - 7 * DAY_MS).execute(store.pool()).await?;
     let r = sqlx::query("DELETE FROM zoho_calls WHERE started_ms < ?1 AND (finished_ms IS NOT NULL OR started_ms < ?2)")
         .bind(day_start(now) - 3_600_000)
         .bind(now - STALE_MS)

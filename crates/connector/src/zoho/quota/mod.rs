@@ -152,6 +152,9 @@ struct Inner {
     last_prune_ms: AtomicI64,
     /// Organizations whose plan this process already asked Zoho for.
     plan_lookups: Mutex<std::collections::HashSet<String>>,
+    /// This process in `zoho_calls.instance`; it beats while the quotas are in use.
+    instance: String,
+    beating: std::sync::atomic::AtomicBool,
 }
 
 /// The quotas of every organization; cheap to clone.
@@ -178,6 +181,8 @@ impl Quotas {
                 orgs: Mutex::default(),
                 last_prune_ms: AtomicI64::new(0),
                 plan_lookups: Mutex::default(),
+                instance: uuid::Uuid::new_v4().to_string(),
+                beating: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -249,10 +254,12 @@ impl Quotas {
     /// One attempt at a slot, without waiting.
     pub(crate) async fn try_acquire(&self, org: &str, priority: Priority) -> Result<Result<Permit, Refusal>, QuotaError> {
         let now = self.inner.clock.now_ms();
+        self.start_beating(now).await?;
         self.maybe_prune(now).await;
         let limits = self.limits(org, priority).await?;
         let store = &self.inner.store;
-        if let Some(id) = ledger::try_admit(store, org, priority.as_str(), now, self.window_ms(), limits).await.map_err(QuotaError::Store)? {
+        let instance = &self.inner.instance;
+        if let Some(id) = ledger::try_admit(store, instance, org, priority.as_str(), now, self.window_ms(), limits).await.map_err(QuotaError::Store)? {
             return Ok(Ok(Permit { quotas: self.clone(), id, org: org.to_string(), started_ms: now, finished: false }));
         }
         self.refusal(org, now, limits, priority.is_background()).await.map(Err)
@@ -459,6 +466,44 @@ impl Quotas {
             tracing::warn!(error = %format!("{e:#}"), "could not record the end of a Zoho call; it counts as in flight for a few minutes");
         }
         self.inner.released.notify_waiters();
+    }
+
+    /// Before this process's first call: records it as alive, closes the calls of processes
+    /// that died with calls in flight (so their slots do not stay taken), and keeps beating.
+    async fn start_beating(&self, now: i64) -> Result<(), QuotaError> {
+        if self.inner.beating.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let store = &self.inner.store;
+        let first = async {
+            ledger::beat(store, &self.inner.instance, now).await?;
+            ledger::sweep(store, &self.inner.instance, now).await
+        };
+        if let Err(e) = first.await {
+            self.inner.beating.store(false, Ordering::SeqCst);
+            return Err(QuotaError::Store(e));
+        }
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(ledger::BEAT_MS as u64)).await;
+                let Some(inner) = weak.upgrade() else { return };
+                let now = inner.clock.now_ms();
+                let beat = async {
+                    ledger::beat(&inner.store, &inner.instance, now).await?;
+                    ledger::sweep(&inner.store, &inner.instance, now).await
+                };
+                match beat.await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::warn!(calls = n, "closed Zoho calls of a process that stopped (killed or crashed)");
+                        inner.released.notify_waiters();
+                    }
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not record this process as alive for the Zoho quotas"),
+                }
+            }
+        });
+        Ok(())
     }
 
     async fn maybe_prune(&self, now: i64) {

@@ -205,3 +205,16 @@ fn job_priorities_map_to_quota_classes() {
     assert_eq!(Priority::from_job_priority(RECONCILE), Priority::Reconcile);
     assert_eq!(Priority::from_job_priority(BACKFILL), Priority::Backfill);
 }
+
+#[tokio::test]
+async fn calls_in_flight_of_a_killed_process_are_closed_by_the_survivors() {
+    let f = fixture(QuotaConfig { concurrent: Some(1), per_minute: 100, realtime_reserve: 0, ..small() }).await;
+    let killed = Quotas::new(f.store.clone(), Arc::new(f.clock.clone()), f.quotas.config().clone());
+    let permit = take(&killed, Priority::Realtime).await.expect("in flight");
+    std::mem::forget(permit); // the process dies with its call in flight
+    drop(killed);
+    assert_eq!(take(&f.quotas, Priority::Realtime).await.expect_err("slot taken"), Refusal::Release);
+    f.clock.advance(chrono::Duration::seconds(4));
+    let survivor = Quotas::new(f.store.clone(), Arc::new(f.clock.clone()), f.quotas.config().clone());
+    assert!(take(&survivor, Priority::Realtime).await.is_ok(), "the dead process's slot is free again");
+}

@@ -16,13 +16,15 @@ use super::document::store_err;
 use super::JobError;
 use crate::config::{BoardMapping, LineItemMode};
 use crate::runtime::{Connection, Runtime};
-use monday::{Board, ColumnValue, ColumnValues, MondayError, Subitem, SubitemOp};
+use monday::{Board, ColumnValue, ColumnValues, MondayError, SubitemOp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use zoho_books::{Document, LineItem};
+
+mod recover;
 
 /// Where one line is shown and what was last written to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +79,10 @@ pub(crate) async fn plan(
         None => None,
         Some(items) => Some(desired_lines(rt, mapping, &sub_board, items)?),
     };
-    Ok(Some(LinePlan { board: sub_board, lines }))
+    Ok(Some(LinePlan {
+        board: sub_board,
+        lines,
+    }))
 }
 
 fn line_name(l: &LineItem) -> String {
@@ -104,7 +109,11 @@ fn desired_lines(
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(items.len());
     for (i, l) in items.iter().enumerate() {
-        let mut key = if l.line_item_id.is_empty() { format!("#{i}") } else { l.line_item_id.clone() };
+        let mut key = if l.line_item_id.is_empty() {
+            format!("#{i}")
+        } else {
+            l.line_item_id.clone()
+        };
         // Zoho never repeats a line id, but a hand-written payload might: keep keys unique.
         while !seen.insert(key.clone()) {
             key.push('\'');
@@ -130,7 +139,12 @@ fn desired_lines(
         })?;
         let name = line_name(l);
         let hash = line_hash(&name, &values);
-        out.push(DesiredLine { key, name, values, hash });
+        out.push(DesiredLine {
+            key,
+            name,
+            values,
+            hash,
+        });
     }
     Ok(out)
 }
@@ -155,15 +169,26 @@ pub(crate) fn in_step(plan: Option<&LinePlan>, stored: Option<&str>) -> bool {
     let Some(map) = parse_map(stored) else {
         return false;
     };
-    map.len() == lines.len() && lines.iter().all(|l| map.get(&l.key).is_some_and(|s| s.hash == l.hash))
+    map.len() == lines.len()
+        && lines
+            .iter()
+            .all(|l| map.get(&l.key).is_some_and(|s| s.hash == l.hash))
 }
 
 /// What one operation is for, so its result can update the map.
 enum Intent {
-    Create { key: String, hash: String },
-    Update { key: String, hash: String },
+    Create {
+        key: String,
+        hash: String,
+    },
+    Update {
+        key: String,
+        hash: String,
+    },
     /// `key` is `None` for a duplicate found while recovering (not in the map).
-    Delete { key: Option<String> },
+    Delete {
+        key: Option<String>,
+    },
 }
 
 /// The item and document the lines belong to.
@@ -190,10 +215,14 @@ pub(crate) async fn apply(
     let Some(lines) = &plan.lines else {
         return Ok(None);
     };
-    let known = if t.item_is_new { Some(SubitemMap::new()) } else { parse_map(t.stored) };
+    let known = if t.item_is_new {
+        Some(SubitemMap::new())
+    } else {
+        parse_map(t.stored)
+    };
     let (mut map, duplicates) = match known {
         Some(map) => (map, Vec::new()),
-        None => recover(conn, mapping, lines, t.item_id).await?,
+        None => recover::recover(conn, mapping, lines, t.item_id).await?,
     };
 
     let mut ops = Vec::new();
@@ -202,20 +231,37 @@ pub(crate) async fn apply(
     for l in lines {
         match map.get(&l.key) {
             None => {
-                ops.push(SubitemOp::Create { name: l.name.clone(), values: l.values.clone() });
-                intents.push(Intent::Create { key: l.key.clone(), hash: l.hash.clone() });
+                ops.push(SubitemOp::Create {
+                    name: l.name.clone(),
+                    values: l.values.clone(),
+                });
+                intents.push(Intent::Create {
+                    key: l.key.clone(),
+                    hash: l.hash.clone(),
+                });
             }
             Some(s) if s.hash != l.hash => {
-                ops.push(SubitemOp::Update { item_id: s.id.clone(), name: Some(l.name.clone()), values: l.values.clone() });
-                intents.push(Intent::Update { key: l.key.clone(), hash: l.hash.clone() });
+                ops.push(SubitemOp::Update {
+                    item_id: s.id.clone(),
+                    name: Some(l.name.clone()),
+                    values: l.values.clone(),
+                });
+                intents.push(Intent::Update {
+                    key: l.key.clone(),
+                    hash: l.hash.clone(),
+                });
             }
             Some(_) => {}
         }
     }
     for (key, s) in &map {
         if !wanted.contains(key.as_str()) {
-            ops.push(SubitemOp::Delete { item_id: s.id.clone() });
-            intents.push(Intent::Delete { key: Some(key.clone()) });
+            ops.push(SubitemOp::Delete {
+                item_id: s.id.clone(),
+            });
+            intents.push(Intent::Delete {
+                key: Some(key.clone()),
+            });
         }
     }
     for id in duplicates {
@@ -229,19 +275,42 @@ pub(crate) async fn apply(
     let key = ops_key(conn, t.doc, &ops);
     let results = match conn
         .monday
-        .apply_subitem_ops_with_labels(&plan.board.id, t.item_id, &ops, mapping.create_labels_if_missing, Some(&key))
+        .apply_subitem_ops_with_labels(
+            &plan.board.id,
+            t.item_id,
+            &ops,
+            mapping.create_labels_if_missing,
+            Some(&key),
+        )
         .await
     {
         Ok(r) => r,
         Err(e) => {
             // Nothing of the first batch is known to have landed; if it may have, forget the
             // map so the next attempt reads the subitems instead of creating them again.
-            let unknown = e.maybe_applied() && intents.iter().any(|i| matches!(i, Intent::Create { .. }));
+            let unknown =
+                e.maybe_applied() && intents.iter().any(|i| matches!(i, Intent::Create { .. }));
             save_partial(rt, conn, mapping, &t, (!unknown).then_some(&map)).await?;
             return Err(e.into());
         }
     };
 
+    let (first_err, unknown) = record_results(&mut map, intents, results);
+    if let Some(err) = first_err {
+        save_partial(rt, conn, mapping, &t, (!unknown).then_some(&map)).await?;
+        return Err(err);
+    }
+    Ok(Some(to_json(&map)))
+}
+
+/// Folds each operation's outcome into the map: confirmed creates are recorded even when other
+/// operations failed, so a retry never creates them again. Returns the first error and whether
+/// a create may have landed without its id being known (then the map must be re-read).
+fn record_results(
+    map: &mut SubitemMap,
+    intents: Vec<Intent>,
+    results: Vec<Result<Option<String>, MondayError>>,
+) -> (Option<JobError>, bool) {
     let mut first_err: Option<JobError> = None;
     let mut unknown = false;
     for (intent, result) in intents.into_iter().zip(results) {
@@ -251,7 +320,9 @@ pub(crate) async fn apply(
             }
             (Intent::Create { .. }, Ok(None)) => {
                 unknown = true;
-                first_err.get_or_insert_with(|| JobError::retry("monday did not return the id of a created subitem"));
+                first_err.get_or_insert_with(|| {
+                    JobError::retry("monday did not return the id of a created subitem")
+                });
             }
             (Intent::Update { key, hash }, Ok(_)) => {
                 if let Some(s) = map.get_mut(&key) {
@@ -271,7 +342,11 @@ pub(crate) async fn apply(
             (Intent::Update { key, .. }, Err(e)) if is_not_found(&e) => {
                 // Someone deleted the subitem in monday: forget it, the retry creates it again.
                 map.remove(&key);
-                first_err.get_or_insert_with(|| JobError::retry(format!("subitem for line {key} was deleted in monday; recreating it")));
+                first_err.get_or_insert_with(|| {
+                    JobError::retry(format!(
+                        "subitem for line {key} was deleted in monday; recreating it"
+                    ))
+                });
             }
             (intent, Err(e)) => {
                 if e.maybe_applied() && matches!(intent, Intent::Create { .. }) {
@@ -281,11 +356,7 @@ pub(crate) async fn apply(
             }
         }
     }
-    if let Some(err) = first_err {
-        save_partial(rt, conn, mapping, &t, (!unknown).then_some(&map)).await?;
-        return Err(err);
-    }
-    Ok(Some(to_json(&map)))
+    (first_err, unknown)
 }
 
 fn to_json(map: &SubitemMap) -> String {
@@ -305,70 +376,67 @@ async fn save_partial(
     t: &Target<'_>,
     map: Option<&SubitemMap>,
 ) -> Result<(), JobError> {
-    let (cid, kind, id) = (conn.config.id.as_str(), t.doc.kind.as_str(), t.doc.id.as_str());
+    let (cid, kind, id) = (
+        conn.config.id.as_str(),
+        t.doc.kind.as_str(),
+        t.doc.id.as_str(),
+    );
     let lmt = t.doc.last_modified_time.map(|x| x.timestamp_millis());
     let json = map.map(to_json);
     rt.store
-        .save_document(cid, kind, id, &mapping.board_id, t.item_id, lmt, t.parent_hash, json.as_deref(), rt.clock.now_ms())
+        .save_document(
+            cid,
+            kind,
+            id,
+            &mapping.board_id,
+            t.item_id,
+            lmt,
+            t.parent_hash,
+            json.as_deref(),
+            rt.clock.now_ms(),
+        )
         .await
         .map_err(store_err)?;
     if json.is_none() {
-        rt.store.set_subitems(cid, kind, id, None).await.map_err(store_err)?;
+        rt.store
+            .set_subitems(cid, kind, id, None)
+            .await
+            .map_err(store_err)?;
     }
     Ok(())
-}
-
-/// Rebuilds the map from the item's subitems when it is unknown. Subitems are recognised by
-/// the `line_item_id` column when it is mapped, else by name (in order, for repeated names).
-/// A second subitem for a line already claimed is a duplicate from an interrupted create and is
-/// deleted; a subitem that carries a line id no longer on the document is deleted too. Anything
-/// else is not ours to touch and stays.
-async fn recover(
-    conn: &Connection,
-    mapping: &BoardMapping,
-    lines: &[DesiredLine],
-    item_id: &str,
-) -> Result<(SubitemMap, Vec<String>), JobError> {
-    let existing = conn.monday.item_subitems(item_id).await?;
-    let by_id_column = mapping.subitem_columns.line_item_id.as_deref();
-    let match_value = |s: &Subitem| -> Option<String> {
-        match by_id_column {
-            Some(col) => s.column_values.get(col).and_then(|(text, _)| text.clone()).filter(|t| !t.is_empty()),
-            None => Some(s.name.clone()),
-        }
-    };
-    let line_value = |l: &DesiredLine| if by_id_column.is_some() { l.key.clone() } else { l.name.clone() };
-    let mut map = SubitemMap::new();
-    let mut duplicates = Vec::new();
-    for s in existing {
-        let Some(value) = match_value(&s) else { continue };
-        let candidates: Vec<&DesiredLine> = lines.iter().filter(|l| line_value(l) == value).collect();
-        match candidates.iter().find(|l| !map.contains_key(&l.key)) {
-            Some(l) => {
-                map.insert(l.key.clone(), StoredLine { id: s.id.clone(), hash: String::new() });
-            }
-            None if !candidates.is_empty() || by_id_column.is_some() => duplicates.push(s.id.clone()),
-            None => {}
-        }
-    }
-    tracing::info!(item = item_id, adopted = map.len(), duplicates = duplicates.len(), "rebuilt the subitem map from monday");
-    Ok((map, duplicates))
 }
 
 /// Idempotency key of one batch: the document version plus the exact operations, so a resend
 /// of the same batch after a timeout is replayed by monday, and a different batch never is.
 fn ops_key(conn: &Connection, doc: &Document, ops: &[SubitemOp]) -> String {
     let mut h = Sha256::new();
-    for part in [conn.config.zoho.organization_id.as_str(), doc.kind.as_str(), doc.id.as_str()] {
+    for part in [
+        conn.config.zoho.organization_id.as_str(),
+        doc.kind.as_str(),
+        doc.id.as_str(),
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    h.update(doc.last_modified_time.map(|t| t.timestamp_millis()).unwrap_or(0).to_be_bytes());
+    h.update(
+        doc.last_modified_time
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(0)
+            .to_be_bytes(),
+    );
     for op in ops {
         let text = match op {
             SubitemOp::Create { name, values } => format!("c\0{name}\0{}", values.to_json_string()),
-            SubitemOp::Update { item_id, name, values } => {
-                format!("u\0{item_id}\0{}\0{}", name.as_deref().unwrap_or(""), values.to_json_string())
+            SubitemOp::Update {
+                item_id,
+                name,
+                values,
+            } => {
+                format!(
+                    "u\0{item_id}\0{}\0{}",
+                    name.as_deref().unwrap_or(""),
+                    values.to_json_string()
+                )
             }
             SubitemOp::Delete { item_id } => format!("d\0{item_id}"),
         };
@@ -379,26 +447,4 @@ fn ops_key(conn: &Connection, doc: &Document, ops: &[SubitemOp]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_map_round_trips_and_compares_by_hash() {
-        let mut map = SubitemMap::new();
-        map.insert("L1".into(), StoredLine { id: "11".into(), hash: "h1".into() });
-        let json = to_json(&map);
-        assert_eq!(json, r#"{"L1":{"id":"11","hash":"h1"}}"#);
-        assert_eq!(parse_map(Some(&json)), Some(map));
-        assert_eq!(parse_map(Some("not json")), None);
-        assert_eq!(parse_map(None), None);
-    }
-
-    #[test]
-    fn line_hash_changes_with_any_value() {
-        let a = ColumnValues::default().with("qty", ColumnValue::Number(Decimal::ONE));
-        let b = ColumnValues::default().with("qty", ColumnValue::Number(Decimal::TWO));
-        assert_ne!(line_hash("Desk", &a), line_hash("Desk", &b));
-        assert_ne!(line_hash("Desk", &a), line_hash("Chair", &a));
-        assert_eq!(line_hash("Desk", &a), line_hash("Desk", &a.clone()));
-    }
-}
+mod tests;
