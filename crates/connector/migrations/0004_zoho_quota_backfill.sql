@@ -15,7 +15,7 @@ CREATE TABLE zoho_calls (
 );
 CREATE INDEX zoho_calls_started ON zoho_calls (organization_id, started_ms);
 CREATE INDEX zoho_calls_finished ON zoho_calls (organization_id, finished_ms);
-CREATE INDEX zoho_calls_in_flight ON zoho_calls (organization_id) WHERE finished_ms IS NULL;
+CREATE INDEX zoho_calls_in_flight ON zoho_calls (organization_id, started_ms) WHERE finished_ms IS NULL;
 
 -- Processes using the quotas, with their last sign of life. The unfinished calls of a process
 -- that stopped beating (killed) are closed by the survivors instead of blocking slots.
@@ -85,3 +85,4 @@ CREATE TABLE backfill_items (
     job_id   INTEGER,
     PRIMARY KEY (run_id, kind, zoho_id)
 );
+CREATE INDEX backfill_items_pending ON backfill_items (run_id) WHERE job_id IS NULL;

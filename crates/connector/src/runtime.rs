@@ -103,6 +103,12 @@ impl Runtime {
             .map_err(|(key, problem)| anyhow::anyhow!("monday.{key}: {problem}"))?;
         let mut connections = HashMap::new();
         for c in &config.connections {
+            if c.zoho.webhook_secret.is_none() {
+                tracing::warn!(
+                    connection = %c.id,
+                    "no connections.zoho.webhook_secret: Zoho webhooks are authenticated by the URL token alone; set a secret (and run `setup`) to require signatures"
+                );
+            }
             let dc = c.data_centre();
             let oauth = config
                 .client_secret(dc)

@@ -47,7 +47,12 @@ fn kinds_key(kinds: &[DocumentKind]) -> String {
 }
 
 /// The unfinished run with the same connection, kinds and start date, or a new one.
-pub async fn find_or_create(rt: &Runtime, connection_id: &str, kinds: &[DocumentKind], since_ms: i64) -> anyhow::Result<Run> {
+pub async fn find_or_create(
+    rt: &Runtime,
+    connection_id: &str,
+    kinds: &[DocumentKind],
+    since_ms: i64,
+) -> anyhow::Result<Run> {
     let key = kinds_key(kinds);
     let existing: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM backfill_runs WHERE connection_id = ?1 AND kinds = ?2 AND since_ms = ?3 AND state = 'running'
@@ -58,7 +63,13 @@ pub async fn find_or_create(rt: &Runtime, connection_id: &str, kinds: &[Document
     .bind(since_ms)
     .fetch_optional(rt.store.pool())
     .await?;
-    let run = |id, resumed| Run { id, connection_id: connection_id.to_string(), kinds: kinds.to_vec(), since_ms, resumed };
+    let run = |id, resumed| Run {
+        id,
+        connection_id: connection_id.to_string(),
+        kinds: kinds.to_vec(),
+        since_ms,
+        resumed,
+    };
     if let Some((id,)) = existing {
         return Ok(run(id, true));
     }
@@ -85,19 +96,30 @@ pub async fn find_or_create(rt: &Runtime, connection_id: &str, kinds: &[Document
 }
 
 pub async fn cursor(rt: &Runtime, run_id: i64, kind: DocumentKind) -> anyhow::Result<Cursor> {
-    let (next_page, complete): (i64, i64) =
-        sqlx::query_as("SELECT next_page, complete FROM backfill_cursors WHERE run_id = ?1 AND kind = ?2")
-            .bind(run_id)
-            .bind(kind.as_str())
-            .fetch_one(rt.store.pool())
-            .await?;
-    Ok(Cursor { next_page, complete: complete != 0 })
+    let (next_page, complete): (i64, i64) = sqlx::query_as(
+        "SELECT next_page, complete FROM backfill_cursors WHERE run_id = ?1 AND kind = ?2",
+    )
+    .bind(run_id)
+    .bind(kind.as_str())
+    .fetch_one(rt.store.pool())
+    .await?;
+    Ok(Cursor {
+        next_page,
+        complete: complete != 0,
+    })
 }
 
 /// Records the page's documents (those this run has not seen yet) and moves the cursor past
 /// the page, in one transaction. Fenced on the page number: when another process on the same
 /// run committed this page first, nothing changes. Returns how many documents were new.
-pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64, ids: &[String], last: bool) -> anyhow::Result<usize> {
+pub async fn commit_page(
+    rt: &Runtime,
+    run: &Run,
+    kind: DocumentKind,
+    page: i64,
+    ids: &[String],
+    last: bool,
+) -> anyhow::Result<usize> {
     let mut tx = rt.store.pool().begin().await?;
     let moved = sqlx::query(
         "UPDATE backfill_cursors SET next_page = next_page + 1, complete = ?4 WHERE run_id = ?1 AND kind = ?2 AND next_page = ?3",
@@ -114,12 +136,14 @@ pub async fn commit_page(rt: &Runtime, run: &Run, kind: DocumentKind, page: i64,
     let mut added = 0;
     for id in ids {
         // A document seen on an earlier page (rows shift while paging) is kept once.
-        let new = sqlx::query("INSERT OR IGNORE INTO backfill_items (run_id, kind, zoho_id) VALUES (?1, ?2, ?3)")
-            .bind(run.id)
-            .bind(kind.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let new = sqlx::query(
+            "INSERT OR IGNORE INTO backfill_items (run_id, kind, zoho_id) VALUES (?1, ?2, ?3)",
+        )
+        .bind(run.id)
+        .bind(kind.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         added += new.rows_affected() as usize;
     }
     sqlx::query("UPDATE backfill_cursors SET listed = listed + ?3 WHERE run_id = ?1 AND kind = ?2")
@@ -162,7 +186,9 @@ pub async fn feed(rt: &Runtime, run: &Run, target: i64) -> anyhow::Result<usize>
     let mut tx = rt.store.pool().begin().await?;
     let mut added = 0;
     for (kind, id) in &pending {
-        let Ok(document_kind) = kind.parse::<DocumentKind>() else { continue };
+        let Ok(document_kind) = kind.parse::<DocumentKind>() else {
+            continue;
+        };
         // Fenced on job_id IS NULL: another process feeding the same run skips this item.
         let claimed = sqlx::query("UPDATE backfill_items SET job_id = -1 WHERE run_id = ?1 AND kind = ?2 AND zoho_id = ?3 AND job_id IS NULL")
             .bind(run.id)
@@ -173,7 +199,12 @@ pub async fn feed(rt: &Runtime, run: &Run, target: i64) -> anyhow::Result<usize>
         if claimed.rows_affected() == 0 {
             continue;
         }
-        let job = JobPayload::SyncDocument { document_kind, id: id.clone(), snapshot: None }.into_new_job(
+        let job = JobPayload::SyncDocument {
+            document_kind,
+            id: id.clone(),
+            snapshot: None,
+        }
+        .into_new_job(
             &run.connection_id,
             priority::BACKFILL,
             rt.config.workers.max_attempts,

@@ -32,7 +32,11 @@ impl Forecast {
     }
 }
 
-pub async fn forecast(rt: &Runtime, targets: &[Target], since_ms: i64) -> anyhow::Result<Vec<Forecasted>> {
+pub async fn forecast(
+    rt: &Runtime,
+    targets: &[Target],
+    since_ms: i64,
+) -> anyhow::Result<Vec<Forecasted>> {
     let mut out = Vec::new();
     for target in targets {
         let conn = rt
@@ -44,7 +48,10 @@ pub async fn forecast(rt: &Runtime, targets: &[Target], since_ms: i64) -> anyhow
             loop {
                 let (rows, last) = pages::fetch(rt, conn, kind, page, since_ms, None).await?;
                 for (id, lmt) in rows {
-                    let row = rt.store.document(&target.connection_id, kind.as_str(), &id).await?;
+                    let row = rt
+                        .store
+                        .document(&target.connection_id, kind.as_str(), &id)
+                        .await?;
                     match row.filter(|r| r.item_id.is_some() && r.deleted == 0) {
                         None => f.create += 1,
                         Some(r) => match (r.last_modified_ms, lmt) {
@@ -58,7 +65,11 @@ pub async fn forecast(rt: &Runtime, targets: &[Target], since_ms: i64) -> anyhow
                 }
                 page += 1;
             }
-            out.push(Forecasted { connection_id: target.connection_id.clone(), kind, forecast: f });
+            out.push(Forecasted {
+                connection_id: target.connection_id.clone(),
+                kind,
+                forecast: f,
+            });
         }
     }
     Ok(out)
@@ -66,9 +77,15 @@ pub async fn forecast(rt: &Runtime, targets: &[Target], since_ms: i64) -> anyhow
 
 /// The report printed by `backfill --dry-run`.
 pub fn render(forecasts: &[Forecasted], calls_per_second: f64) -> String {
-    let mut out = String::from("dry run: nothing was enqueued and nothing was written to monday.\n");
+    let mut out =
+        String::from("dry run: nothing was enqueued and nothing was written to monday.\n");
     let mut detail_gets = 0;
-    for Forecasted { connection_id: cid, kind, forecast: f } in forecasts {
+    for Forecasted {
+        connection_id: cid,
+        kind,
+        forecast: f,
+    } in forecasts
+    {
         out.push_str(&format!(
             "  {cid:<12} {:<15} {:>7} documents: {} to create, {} to update, {} unchanged\n",
             kind.as_str(),

@@ -72,18 +72,28 @@ pub fn targets(config: &Config, opts: &BackfillOptions) -> anyhow::Result<Vec<Ta
         Some(id) => vec![config.connection(id).ok_or_else(|| {
             anyhow::anyhow!(
                 "no connection `{id}` in the configuration; known connections: {}",
-                config.connections.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+                config
+                    .connections
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?],
         None => config.connections.iter().collect(),
     };
     if connections.is_empty() {
-        anyhow::bail!("the configuration declares no [[connections]]; add one (see config.example.toml)");
+        anyhow::bail!(
+            "the configuration declares no [[connections]]; add one (see config.example.toml)"
+        );
     }
     let mut out = Vec::new();
     for c in connections {
         let kinds: Vec<DocumentKind> = if opts.kinds.is_empty() {
-            DocumentKind::ALL.into_iter().filter(|k| c.board(*k).is_some()).collect()
+            DocumentKind::ALL
+                .into_iter()
+                .filter(|k| c.board(*k).is_some())
+                .collect()
         } else {
             for k in &opts.kinds {
                 if c.board(*k).is_none() {
@@ -97,7 +107,10 @@ pub fn targets(config: &Config, opts: &BackfillOptions) -> anyhow::Result<Vec<Ta
             opts.kinds.clone()
         };
         if !kinds.is_empty() {
-            out.push(Target { connection_id: c.id.clone(), kinds });
+            out.push(Target {
+                connection_id: c.id.clone(),
+                kinds,
+            });
         }
     }
     Ok(out)
@@ -105,8 +118,13 @@ pub fn targets(config: &Config, opts: &BackfillOptions) -> anyhow::Result<Vec<Ta
 
 /// Logs go to stderr, beside the progress bar; stdout carries the report only.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// The command: builds the runtime, runs, prints the summary.
@@ -121,11 +139,18 @@ pub async fn run(config: Config, opts: BackfillOptions) -> anyhow::Result<()> {
     });
     let summary = run_with(rt.clone(), &opts, cancel).await?;
     if let Some(forecast) = &summary.forecast {
-        print!("{}", dry_run::render(forecast, rt.quota.background_rate_per_second()));
+        print!(
+            "{}",
+            dry_run::render(forecast, rt.quota.background_rate_per_second())
+        );
         return Ok(());
     }
     let minutes = summary.elapsed.as_secs_f64() / 60.0;
-    let rate = if minutes > 0.0 { summary.zoho_calls as f64 / minutes } else { 0.0 };
+    let rate = if minutes > 0.0 {
+        summary.zoho_calls as f64 / minutes
+    } else {
+        0.0
+    };
     println!(
         "{}: {} documents synced, {} failed, in {}; {} Zoho calls ({rate:.0} per minute; background budget {:.0} per minute per organization)",
         if summary.interrupted { "backfill interrupted" } else { "backfill done" },
@@ -149,9 +174,17 @@ pub async fn run(config: Config, opts: BackfillOptions) -> anyhow::Result<()> {
 
 /// Runs (or resumes) the backfill with workers in this process until it is done or `cancel`
 /// fires. Usable in-process by tests and by other commands.
-pub async fn run_with(rt: Arc<Runtime>, opts: &BackfillOptions, cancel: CancellationToken) -> anyhow::Result<Summary> {
+pub async fn run_with(
+    rt: Arc<Runtime>,
+    opts: &BackfillOptions,
+    cancel: CancellationToken,
+) -> anyhow::Result<Summary> {
     let targets = targets(&rt.config, opts)?;
-    let since_ms = opts.since.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
+    let since_ms = opts
+        .since
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or(0);
     for t in &targets {
         if let Some(conn) = rt.connection(&t.connection_id) {
             ensure_plan(&rt, conn, Priority::Backfill).await;
@@ -159,13 +192,22 @@ pub async fn run_with(rt: Arc<Runtime>, opts: &BackfillOptions, cancel: Cancella
     }
     if opts.dry_run {
         let forecast = dry_run::forecast(&rt, &targets, since_ms).await?;
-        return Ok(Summary { forecast: Some(forecast), ..Summary::default() });
+        return Ok(Summary {
+            forecast: Some(forecast),
+            ..Summary::default()
+        });
     }
     let mut runs = Vec::new();
     for t in &targets {
         let run = cursor::find_or_create(&rt, &t.connection_id, &t.kinds, since_ms).await?;
         let verb = if run.resumed { "resuming" } else { "starting" };
-        eprintln!("{verb} backfill run #{} of connection {} ({}) since {}", run.id, run.connection_id, kinds_list(&run.kinds), opts.since);
+        eprintln!(
+            "{verb} backfill run #{} of connection {} ({}) since {}",
+            run.id,
+            run.connection_id,
+            kinds_list(&run.kinds),
+            opts.since
+        );
         runs.push(run);
     }
     let started = Instant::now();
@@ -196,7 +238,11 @@ pub async fn run_with(rt: Arc<Runtime>, opts: &BackfillOptions, cancel: Cancella
     let mut zoho_calls = 0;
     for run in &runs {
         if let Some(conn) = rt.connection(&run.connection_id) {
-            zoho_calls += rt.quota.calls_since(conn.books.organization_id(), started_ms).await.unwrap_or(0);
+            zoho_calls += rt
+                .quota
+                .calls_since(conn.books.organization_id(), started_ms)
+                .await
+                .unwrap_or(0);
         }
     }
     Ok(Summary {
@@ -210,21 +256,31 @@ pub async fn run_with(rt: Arc<Runtime>, opts: &BackfillOptions, cancel: Cancella
 }
 
 fn kinds_list(kinds: &[DocumentKind]) -> String {
-    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Lists one document type page by page from its cursor, recording the documents; the watch
 /// loop feeds them to the queue.
-async fn list_kind(rt: &Runtime, run: &Run, kind: DocumentKind, status: &Status) -> anyhow::Result<()> {
-    let conn = rt
-        .connection(&run.connection_id)
-        .ok_or_else(|| anyhow::anyhow!("connection {} is no longer configured", run.connection_id))?;
+async fn list_kind(
+    rt: &Runtime,
+    run: &Run,
+    kind: DocumentKind,
+    status: &Status,
+) -> anyhow::Result<()> {
+    let conn = rt.connection(&run.connection_id).ok_or_else(|| {
+        anyhow::anyhow!("connection {} is no longer configured", run.connection_id)
+    })?;
     loop {
         let c = cursor::cursor(rt, run.id, kind).await?;
         if c.complete {
             return Ok(());
         }
-        let (rows, last) = pages::fetch(rt, conn, kind, c.next_page, run.since_ms, Some(status)).await?;
+        let (rows, last) =
+            pages::fetch(rt, conn, kind, c.next_page, run.since_ms, Some(status)).await?;
         let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
         cursor::commit_page(rt, run, kind, c.next_page, &ids, last).await?;
     }
@@ -244,8 +300,10 @@ async fn watch(
     let per_second = rt.quota.background_rate_per_second() * orgs;
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} documents {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} documents {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let config = rt.quota.config();
     // Jobs kept waiting per run: two windows' worth of background calls.
@@ -282,11 +340,24 @@ async fn watch(
         let remaining = (p.listed - p.finished - p.failed).max(0);
         // One detail GET per document; list pages are a rounding error (1 per 200).
         let eta = Duration::from_secs_f64(remaining as f64 / per_second.max(0.001));
-        let listing = if p.kinds_listed < p.kinds { " (still listing; more to come)" } else { "" };
-        let note = status.lock().unwrap_or_else(|e| e.into_inner()).clone().map(|s| format!(" · {s}")).unwrap_or_default();
+        let listing = if p.kinds_listed < p.kinds {
+            " (still listing; more to come)"
+        } else {
+            ""
+        };
+        let note = status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .map(|s| format!(" · {s}"))
+            .unwrap_or_default();
         bar.set_length(p.listed.max(0) as u64);
         bar.set_position((p.finished + p.failed).max(0) as u64);
-        bar.set_message(format!("· {} failed · ETA {}{listing}{note}", p.failed, human(eta)));
+        bar.set_message(format!(
+            "· {} failed · ETA {}{listing}{note}",
+            p.failed,
+            human(eta)
+        ));
         if bar.is_hidden() && last_line.elapsed() >= Duration::from_secs(10) {
             eprintln!(
                 "backfill: {}/{} documents, {} failed, {} elapsed, ETA {}{listing}{note}",

@@ -32,7 +32,8 @@ pub async fn fetch(
     since_ms: i64,
     status: Option<&Status>,
 ) -> anyhow::Result<(Vec<(String, Option<i64>)>, bool)> {
-    let page_no = u32::try_from(page).map_err(|_| anyhow::anyhow!("page {page} is out of range"))?;
+    let page_no =
+        u32::try_from(page).map_err(|_| anyhow::anyhow!("page {page} is out of range"))?;
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
     let mut attempt = 0;
     let listed = loop {

@@ -409,7 +409,13 @@ fn describe_figment_error(e: figment::Error, path: Option<&Path>) -> ConfigError
             .and_then(|m| m.source.as_ref().map(|s| s.to_string()))
             .or_else(|| path.map(|p| p.display().to_string()))
             .unwrap_or_else(|| "configuration".into());
-        lines.push(format!("{source}: key `{key}`: {}", err.kind));
+        // Never echo the offending value: it may be a secret put under the wrong key.
+        let what = match &err.kind {
+            figment::error::Kind::InvalidType(_, expected) => format!("invalid type: expected {expected}"),
+            figment::error::Kind::InvalidValue(_, expected) => format!("invalid value: expected {expected}"),
+            other => other.to_string(),
+        };
+        lines.push(format!("{source}: key `{key}`: {what}"));
     }
     ConfigError(format!("invalid configuration:\n  {}", lines.join("\n  ")))
 }

@@ -51,22 +51,37 @@ impl QuotaConfig {
     /// Semantic checks; the error names the key and the fix.
     pub fn validate(&self) -> Result<(), (String, String)> {
         if self.per_minute == 0 {
-            return Err(("per_minute".into(), "must be at least 1 (Zoho allows 100 per minute)".into()));
+            return Err((
+                "per_minute".into(),
+                "must be at least 1 (Zoho allows 100 per minute)".into(),
+            ));
         }
         if !(self.window_seconds.is_finite() && self.window_seconds > 0.0) {
-            return Err(("window_seconds".into(), "must be a positive number of seconds (Zoho: 60)".into()));
+            return Err((
+                "window_seconds".into(),
+                "must be a positive number of seconds (Zoho: 60)".into(),
+            ));
         }
         if self.realtime_reserve >= self.per_minute {
             return Err((
                 "realtime_reserve".into(),
-                format!("must be below per_minute ({}), or background work could never call Zoho", self.per_minute),
+                format!(
+                    "must be below per_minute ({}), or background work could never call Zoho",
+                    self.per_minute
+                ),
             ));
         }
         if self.concurrent == Some(0) || self.daily_limit == Some(0) {
-            return Err(("concurrent/daily_limit".into(), "must be at least 1 when set".into()));
+            return Err((
+                "concurrent/daily_limit".into(),
+                "must be at least 1 when set".into(),
+            ));
         }
         if self.realtime_daily_reserve_percent >= 100 {
-            return Err(("realtime_daily_reserve_percent".into(), "must be below 100".into()));
+            return Err((
+                "realtime_daily_reserve_percent".into(),
+                "must be below 100".into(),
+            ));
         }
         Ok(())
     }
@@ -83,7 +98,10 @@ pub fn plan_daily_limit(plan: &str) -> Option<u32> {
         ("elite", 10000),
         ("ultimate", 10000),
     ];
-    table.iter().find(|(name, _)| plan.contains(name)).map(|(_, n)| *n)
+    table
+        .iter()
+        .find(|(name, _)| plan.contains(name))
+        .map(|(_, n)| *n)
 }
 
 /// Zoho's concurrent-call limit for a plan: Free 5, paid plans 10.
@@ -114,9 +132,15 @@ mod tests {
 
     #[test]
     fn validation_names_the_key() {
-        let bad = QuotaConfig { realtime_reserve: 100, ..Default::default() };
+        let bad = QuotaConfig {
+            realtime_reserve: 100,
+            ..Default::default()
+        };
         assert_eq!(bad.validate().unwrap_err().0, "realtime_reserve");
-        let bad = QuotaConfig { window_seconds: 0.0, ..Default::default() };
+        let bad = QuotaConfig {
+            window_seconds: 0.0,
+            ..Default::default()
+        };
         assert_eq!(bad.validate().unwrap_err().0, "window_seconds");
         assert!(QuotaConfig::default().validate().is_ok());
         assert_eq!(QuotaConfig::default().window(), Duration::from_secs(60));

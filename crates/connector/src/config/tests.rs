@@ -77,3 +77,10 @@ fn the_shipped_example_configuration_is_valid() {
     let acme = c.connection("acme").expect("example connection");
     assert_eq!(acme.board(DocumentKind::Invoice).expect("invoice board").status_labels["partially_paid"], "Part paid");
 }
+
+#[test]
+fn a_secret_under_the_wrong_key_is_not_echoed() {
+    let text = MINIMAL.replace("[connections.monday]", "[workers]\ncount = \"hunter2-secret-value\"\n[connections.monday]");
+    let e = Config::from_toml_str(&text).unwrap_err().to_string();
+    assert!(e.contains("workers.count") && !e.contains("hunter2"), "{e}");
+}

@@ -72,7 +72,8 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)
              ON CONFLICT (connection_id, kind, zoho_id) DO UPDATE SET
                 board_id = excluded.board_id, item_id = excluded.item_id,
-                last_modified_ms = excluded.last_modified_ms, content_hash = excluded.content_hash,
+                last_modified_ms = MAX(COALESCE(excluded.last_modified_ms, 0), COALESCE(documents.last_modified_ms, 0)),
+                content_hash = excluded.content_hash,
                 subitems = COALESCE(excluded.subitems, documents.subitems), deleted = 0, synced_at = excluded.synced_at",
         )
         .bind(connection_id)
@@ -111,6 +112,31 @@ impl Store {
             .bind(kind)
             .bind(zoho_id)
             .bind(now_ms)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Drops the item of a document whose item was archived, so the next sync creates a new one.
+    pub async fn forget_item(&self, connection_id: &str, kind: &str, zoho_id: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE documents SET item_id = NULL, content_hash = NULL, subitems = NULL, deleted = 0
+             WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3",
+        )
+        .bind(connection_id)
+        .bind(kind)
+        .bind(zoho_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Forces the next sync to write (the item was marked deleted and must be restored).
+    pub async fn clear_content_hash(&self, connection_id: &str, kind: &str, zoho_id: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE documents SET content_hash = NULL, deleted = 0 WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3")
+            .bind(connection_id)
+            .bind(kind)
+            .bind(zoho_id)
             .execute(self.pool())
             .await?;
         Ok(())

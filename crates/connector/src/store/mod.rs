@@ -45,7 +45,8 @@ impl Store {
             .with_context(|| format!("database.url `{url}` is not a valid SQLite URL"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a webhook answered 2xx must survive a power loss, not only a process crash.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_millis(config.busy_timeout_ms))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()

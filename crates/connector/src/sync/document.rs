@@ -38,6 +38,7 @@ pub(crate) async fn fetch(rt: &Runtime, conn: &Connection, kind: DocumentKind, i
         match rt.quota.call(&conn.books, crate::zoho::quota::Priority::current(), call).await? {
             Ok(doc) => return Ok(Some(doc)),
             Err(BooksError::NotFound { .. }) => return Ok(None),
+            Err(BooksError::Unauthorized { code: Some(57), .. }) => return Err(not_permitted(conn, kind)),
             Err(BooksError::Unauthorized { .. }) if attempt == 0 => {
                 conn.tokens.invalidate(&token).await;
                 token = access_token(rt, conn).await?;
@@ -47,6 +48,19 @@ pub(crate) async fn fetch(rt: &Runtime, conn: &Connection, kind: DocumentKind, i
         }
     }
     Err(JobError::retry("Zoho refused a freshly refreshed token (401); will retry"))
+}
+
+/// Whether a webhook's copy of a document can stand in for a fetch. Zoho's payload shape is
+/// unconfirmed and templates may carry only a few fields; a field missing from a trimmed copy
+/// would clear its column, so only a copy that looks like the full record (version, number,
+/// party, total, status — and line items when the mapping shows them) is used.
+fn snapshot_is_complete(d: &Document, mapping: &BoardMapping) -> bool {
+    d.last_modified_time.is_some()
+        && d.number.is_some()
+        && d.party_name.is_some()
+        && d.total.is_some()
+        && d.status.is_some()
+        && (!mapping.needs_line_items() || d.line_items.is_some())
 }
 
 fn content_hash(content: &ItemContent) -> String {
@@ -89,13 +103,23 @@ pub(crate) async fn sync_document(
         ))
     })?;
     let doc = match snapshot {
-        Some(d) if !mapping.needs_line_items() || d.line_items.is_some() => d,
+        Some(d) if snapshot_is_complete(&d, mapping) => d,
         _ => match fetch(rt, conn, kind, id).await? {
             Some(d) => d,
             None => return handle_deleted(rt, conn, mapping, kind, id).await,
         },
     };
-    let row = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)?;
+    let mut row = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)?;
+    if row.as_ref().is_some_and(|r| r.deleted != 0) {
+        // Zoho has the document again (restored, or a lookup failed earlier). An archived item
+        // stays archived; a new item is created. A marked item is simply updated.
+        if mapping.on_delete == DeletionPolicy::Archive {
+            rt.store.forget_item(cid, kind.as_str(), id).await.map_err(store_err)?;
+        } else {
+            rt.store.clear_content_hash(cid, kind.as_str(), id).await.map_err(store_err)?;
+        }
+        row = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)?;
+    }
     let lmt = doc.last_modified_time.map(|t| t.timestamp_millis());
     if let (Some(seen), Some(this)) = (row.as_ref().and_then(|r| r.last_modified_ms), lmt) {
         if this < seen {
@@ -222,6 +246,17 @@ async fn handle_deleted(rt: &Runtime, conn: &Connection, mapping: &BoardMapping,
     rt.store.mark_deleted(cid, kind.as_str(), id, rt.clock.now_ms()).await.map_err(store_err)?;
     tracing::info!(connection = cid, kind = kind.as_str(), id, policy = ?mapping.on_delete, "document deleted in Zoho");
     Ok(Outcome::Deleted)
+}
+
+/// Zoho code 57: the connected user may not read this module. A new token would not help, so no
+/// refresh (Zoho allows ten token requests per ten minutes) and no retry.
+pub(crate) fn not_permitted(conn: &Connection, kind: DocumentKind) -> JobError {
+    JobError::Permanent(format!(
+        "Zoho says the user connected to {} may not read {}s (401 code 57): grant the ZohoBooks.{}.READ scope and the role permission, reconnect with `ml-connector connect`, then `ml-connector dead retry`",
+        conn.config.id,
+        kind.as_str(),
+        kind.path()
+    ))
 }
 
 pub(crate) fn store_err(e: anyhow::Error) -> JobError {

@@ -34,7 +34,9 @@ pub(crate) async fn list_page(
             Err(e) => return Err(books_error(e, rt.clock.now_ms())),
         }
     }
-    Err(JobError::retry("Zoho refused a freshly refreshed token (401) while listing; will retry"))
+    Err(JobError::retry(
+        "Zoho refused a freshly refreshed token (401) while listing; will retry",
+    ))
 }
 
 /// Learns the organization's plan (and so its daily cap) once per process, unless the
@@ -48,7 +50,9 @@ pub(crate) async fn ensure_plan(rt: &Runtime, conn: &Connection, priority: Prior
     if matches!(rt.quota.plan(org).await, Ok(Some(_))) {
         return;
     }
-    let Ok(token) = access_token(rt, conn).await else { return };
+    let Ok(token) = access_token(rt, conn).await else {
+        return;
+    };
     let call = BooksClient::list_organizations(&rt.http, conn.books.books_base(), &token);
     match rt.quota.call(&conn.books, priority, call).await {
         Ok(Ok(orgs)) => match orgs.iter().find(|o| o.organization_id == org).and_then(|o| o.plan_name.clone()) {

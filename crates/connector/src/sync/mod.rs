@@ -92,6 +92,10 @@ pub enum JobError {
     /// Retrying cannot help (bad mapping, rejected value): dead state with this reason.
     #[error("{0}")]
     Permanent(String),
+    /// The connection itself cannot work (a credential was refused): mark it with `status` for
+    /// the operator and park all its jobs, instead of sending them to the dead state one by one.
+    #[error("{reason}")]
+    Unusable { status: &'static str, reason: String },
     /// Not this job's fault (quota exhausted, reconnect needed): wait without spending an attempt.
     #[error("{reason}")]
     Park { until_ms: i64, reason: String },
@@ -111,9 +115,12 @@ impl From<monday::MondayError> for JobError {
                 until_ms: reset_at.timestamp_millis(),
                 reason: "monday daily API call limit reached; waiting for the reset at midnight UTC".into(),
             },
-            M::Unauthorized { message } => JobError::Permanent(format!(
-                "monday refused the connection's token ({message}); check connections.monday.token, then replay with `ml-connector dead retry`"
-            )),
+            M::Unauthorized { message } => JobError::Unusable {
+                status: crate::zoho::status::MISCONFIGURED,
+                reason: format!(
+                    "monday refused the connection's token ({message}); set a valid connections.monday.token and restart: the parked jobs then run"
+                ),
+            },
             M::Permanent { code, message, .. } => JobError::Permanent(format!("monday rejected the write ({code}): {message}")),
             other if other.is_retryable() => {
                 let after = other.retry_after();

@@ -31,7 +31,11 @@ pub struct ReconcileReport {
     pub watermark_ms: Option<i64>,
 }
 
-pub(crate) async fn reconcile(rt: &Runtime, conn: &Connection, kind: DocumentKind) -> Result<ReconcileReport, JobError> {
+pub(crate) async fn reconcile(
+    rt: &Runtime,
+    conn: &Connection,
+    kind: DocumentKind,
+) -> Result<ReconcileReport, JobError> {
     let cid = conn.config.id.as_str();
     let mut report = ReconcileReport::default();
     if conn.config.board(kind).is_none() {
@@ -60,11 +64,16 @@ pub(crate) async fn reconcile(rt: &Runtime, conn: &Connection, kind: DocumentKin
                 newest = newest.max(lmt);
             }
             report.rows_seen += 1;
-            if needs_sync(rt, cid, kind, &row.id, lmt).await.map_err(store_err)? {
+            if needs_sync(rt, cid, kind, &row.id, lmt)
+                .await
+                .map_err(store_err)?
+            {
                 ids.push(row.id.clone());
             }
         }
-        commit(rt, cid, kind, &ids, last.then_some(newest)).await.map_err(store_err)?;
+        commit(rt, cid, kind, &ids, last.then_some(newest))
+            .await
+            .map_err(store_err)?;
         report.enqueued += ids.len();
         if !ids.is_empty() {
             rt.wake.notify_waiters();
@@ -75,13 +84,24 @@ pub(crate) async fn reconcile(rt: &Runtime, conn: &Connection, kind: DocumentKin
         }
         page += 1;
     }
-    tracing::info!(connection = cid, kind = kind.as_str(), ?report, "reconciled");
+    tracing::info!(
+        connection = cid,
+        kind = kind.as_str(),
+        ?report,
+        "reconciled"
+    );
     Ok(report)
 }
 
 /// True when the listed version is newer than the one on the board (or unknown) and no job
 /// for the document is already waiting (it will fetch the newest version anyway).
-async fn needs_sync(rt: &Runtime, cid: &str, kind: DocumentKind, id: &str, lmt: Option<i64>) -> anyhow::Result<bool> {
+async fn needs_sync(
+    rt: &Runtime,
+    cid: &str,
+    kind: DocumentKind,
+    id: &str,
+    lmt: Option<i64>,
+) -> anyhow::Result<bool> {
     let row = rt.store.document(cid, kind.as_str(), id).await?;
     let newer = match (row.and_then(|r| r.last_modified_ms), lmt) {
         (Some(seen), Some(listed)) => listed > seen,
@@ -91,26 +111,34 @@ async fn needs_sync(rt: &Runtime, cid: &str, kind: DocumentKind, id: &str, lmt: 
         return Ok(false);
     }
     let key = format!("{cid}:{}:{id}", kind.as_str());
-    let (waiting,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state = 'queued'")
-        .bind(&key)
-        .fetch_one(rt.store.pool())
-        .await?;
+    let (waiting,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state = 'queued'")
+            .bind(&key)
+            .fetch_one(rt.store.pool())
+            .await?;
     Ok(waiting == 0)
 }
 
 /// One page's jobs, and on the last page the new watermark, in one transaction.
-async fn commit(rt: &Runtime, cid: &str, kind: DocumentKind, ids: &[String], new_watermark: Option<i64>) -> anyhow::Result<()> {
+async fn commit(
+    rt: &Runtime,
+    cid: &str,
+    kind: DocumentKind,
+    ids: &[String],
+    new_watermark: Option<i64>,
+) -> anyhow::Result<()> {
     if ids.is_empty() && new_watermark.is_none() {
         return Ok(());
     }
     let now = rt.clock.now_ms();
     let mut tx = rt.store.pool().begin().await?;
     for id in ids {
-        let job = JobPayload::SyncDocument { document_kind: kind, id: id.clone(), snapshot: None }.into_new_job(
-            cid,
-            priority::RECONCILE,
-            rt.config.workers.max_attempts,
-        );
+        let job = JobPayload::SyncDocument {
+            document_kind: kind,
+            id: id.clone(),
+            snapshot: None,
+        }
+        .into_new_job(cid, priority::RECONCILE, rt.config.workers.max_attempts);
         insert_job(&mut *tx, &job, None, now).await?;
     }
     if let Some(mark) = new_watermark {
@@ -132,23 +160,29 @@ async fn commit(rt: &Runtime, cid: &str, kind: DocumentKind, ids: &[String], new
 
 /// The newest `last_modified_time` (ms) reconciliation has fully enqueued for.
 pub async fn watermark(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT last_modified_ms FROM watermarks WHERE connection_id = ?1 AND kind = ?2")
-        .bind(cid)
-        .bind(kind.as_str())
-        .fetch_optional(rt.store.pool())
-        .await?;
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT last_modified_ms FROM watermarks WHERE connection_id = ?1 AND kind = ?2",
+    )
+    .bind(cid)
+    .bind(kind.as_str())
+    .fetch_optional(rt.store.pool())
+    .await?;
     Ok(row.map(|(t,)| t))
 }
 
 /// Queues a reconciliation of one connection and kind unless one is already waiting or
 /// running. Returns whether it queued one.
 pub async fn schedule(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Result<bool> {
-    let payload = JobPayload::Reconcile { document_kind: kind };
+    let payload = JobPayload::Reconcile {
+        document_kind: kind,
+    };
     let job = payload.into_new_job(cid, priority::RECONCILE, rt.config.workers.max_attempts);
-    let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state IN ('queued', 'running')")
-        .bind(&job.document_key)
-        .fetch_one(rt.store.pool())
-        .await?;
+    let (open,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state IN ('queued', 'running')",
+    )
+    .bind(&job.document_key)
+    .fetch_one(rt.store.pool())
+    .await?;
     if open > 0 {
         return Ok(false);
     }

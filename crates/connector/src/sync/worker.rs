@@ -70,8 +70,15 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
         tokio::select! {
             r = &mut work => break r,
             _ = tokio::time::sleep(heartbeat_every) => {
-                if !matches!(rt.queue.heartbeat(&job).await, Ok(true)) {
-                    tracing::warn!("lost the lease while working; another worker may run this job");
+                match rt.queue.heartbeat(&job).await {
+                    Ok(true) => {}
+                    // The lease passed to another worker: stop here (dropping the work in hand)
+                    // so two workers never write the same document at once.
+                    Ok(false) => {
+                        tracing::warn!("lost the lease while working; abandoning the job to its new holder");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not extend the lease; will try again"),
                 }
             }
         }
@@ -82,8 +89,21 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             tracing::error!(%reason, "job failed permanently");
             rt.queue.kill(&job, &reason).await
         }
+        Err(JobError::Unusable { status, reason }) => match rt.connection(&job.connection_id) {
+            Some(conn) => match crate::zoho::status::park_connection(rt, conn, status, reason).await {
+                JobError::Park { until_ms, reason } => rt.queue.park(&job, until_ms, &reason).await,
+                other => rt.queue.kill(&job, &other.to_string()).await,
+            },
+            None => rt.queue.kill(&job, &reason).await,
+        },
         Err(JobError::Park { until_ms, reason }) => {
-            tracing::warn!(%reason, "job parked");
+            // Waits of up to two minutes are routine pacing (quota windows); longer ones
+            // (daily caps, reconnects) are worth an operator's attention.
+            if until_ms - rt.clock.now_ms() > 120_000 {
+                tracing::warn!(%reason, "job parked");
+            } else {
+                tracing::debug!(%reason, "job parked");
+            }
             rt.queue.park(&job, until_ms, &reason).await
         }
         Err(JobError::Retry { reason, after, pause }) => {

@@ -47,7 +47,8 @@ pub async fn fresh_token_refused(rt: &Runtime, conn: &Connection) -> JobError {
     park_connection(rt, conn, MISCONFIGURED, reason).await
 }
 
-async fn park_connection(
+/// Marks the connection with `status`, parks its queued jobs and returns this job's `Park`.
+pub async fn park_connection(
     rt: &Runtime,
     conn: &Connection,
     status: &str,

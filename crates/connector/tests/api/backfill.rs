@@ -17,7 +17,10 @@ fn backfill(config: &std::path::Path, extra: &[&str]) -> Command {
         .arg(config)
         .args(extra)
         .env("MLC_ZOHO__QUOTA__PER_MINUTE", PER_WINDOW.to_string())
-        .env("MLC_ZOHO__QUOTA__WINDOW_SECONDS", WINDOW.as_secs_f64().to_string())
+        .env(
+            "MLC_ZOHO__QUOTA__WINDOW_SECONDS",
+            WINDOW.as_secs_f64().to_string(),
+        )
         // The reserve only matters when real-time work competes; keep it small so the test
         // measures the pacing, not the reserve.
         .env("MLC_ZOHO__QUOTA__REALTIME_RESERVE", "2")
@@ -46,17 +49,26 @@ impl Running {
         let log = std::env::var("BF_LOG").ok();
         cmd.env("RUST_LOG", log.clone().unwrap_or_else(|| "error".into()));
         let stderr = match log {
-            Some(_) => std::fs::File::create("/tmp/backfill-test.log").map(Stdio::from).unwrap_or_else(|_| Stdio::null()),
+            Some(_) => std::fs::File::create("/tmp/backfill-test.log")
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
             None => Stdio::null(),
         };
-        let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().expect("start ml-connector backfill");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start ml-connector backfill");
         let mut pipe = child.stdout.take().expect("stdout");
         let stdout = std::thread::spawn(move || {
             let mut out = String::new();
             let _ = std::io::Read::read_to_string(&mut pipe, &mut out);
             out
         });
-        Running { child, stdout: Some(stdout) }
+        Running {
+            child,
+            stdout: Some(stdout),
+        }
     }
 
     fn sigkill(&mut self) {
@@ -73,7 +85,11 @@ impl Running {
             assert!(Instant::now() < deadline, "backfill did not finish in time");
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        let out = self.stdout.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+        let out = self
+            .stdout
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
         (status.success(), out)
     }
 }
@@ -92,7 +108,9 @@ async fn measure_rate(setup: &SandboxSetup, from: u64, to: u64, deadline: Instan
         let now = Instant::now();
         match start {
             None if s.detail_gets >= from => start = Some((now, s.api_requests)),
-            Some((t0, r0)) if s.detail_gets >= to => return (s.api_requests - r0) as f64 / (now - t0).as_secs_f64(),
+            Some((t0, r0)) if s.detail_gets >= to => {
+                return (s.api_requests - r0) as f64 / (now - t0).as_secs_f64()
+            }
             _ => {}
         }
         assert!(Instant::now() < deadline, "backfill too slow: {s:?}");
@@ -101,8 +119,13 @@ async fn measure_rate(setup: &SandboxSetup, from: u64, to: u64, deadline: Instan
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes_without_gap_or_duplicate() {
-    let zoho = ZohoSandboxConfig { requests_per_window: PER_WINDOW, window: WINDOW, ..Default::default() };
+async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes_without_gap_or_duplicate(
+) {
+    let zoho = ZohoSandboxConfig {
+        requests_per_window: PER_WINDOW,
+        window: WINDOW,
+        ..Default::default()
+    };
     let setup = SandboxSetup::start(zoho).await.expect("sandbox");
     setup.zoho.seed(&setup.org, 2000, 1500, 1500, 11);
     // 5,000 creates in under a minute exceed monday's real complexity budget; Zoho's pace is
@@ -110,7 +133,10 @@ async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes
     setup.monday.set_unlimited(true);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("ml-connector.toml");
-    let toml = setup.config_toml("127.0.0.1:0".parse().expect("addr"), &dir.path().join("backfill.db"));
+    let toml = setup.config_toml(
+        "127.0.0.1:0".parse().expect("addr"),
+        &dir.path().join("backfill.db"),
+    );
     std::fs::write(&config, toml).expect("write config");
     let cap = f64::from(PER_WINDOW) / WINDOW.as_secs_f64();
 
@@ -120,7 +146,10 @@ async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes
     let rate_before_kill = measure_rate(&setup, 300, 2300, deadline).await;
     first.sigkill();
     let synced_at_kill = setup.zoho.stats(&setup.org).detail_gets;
-    assert!(synced_at_kill < 4500, "the kill should land mid-way ({synced_at_kill} fetched)");
+    assert!(
+        synced_at_kill < 4500,
+        "the kill should land mid-way ({synced_at_kill} fetched)"
+    );
 
     // Second run: the same command resumes.
     let started = Instant::now();
@@ -132,18 +161,34 @@ async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes
     let resumed_in = started.elapsed();
 
     let stats = setup.zoho.stats(&setup.org);
-    assert_eq!(stats.rate_limited_429, 0, "the quota must keep every call under Zoho's limit: {stats:?}");
+    assert_eq!(
+        stats.rate_limited_429, 0,
+        "the quota must keep every call under Zoho's limit: {stats:?}"
+    );
     for (kind, expected) in [("invoice", 2000), ("bill", 1500), ("purchase_order", 1500)] {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in setup.monday.items(setup.board_id(kind)) {
-            *seen.entry(item.texts.get("zoho_id").cloned().unwrap_or_default()).or_default() += 1;
+            *seen
+                .entry(item.texts.get("zoho_id").cloned().unwrap_or_default())
+                .or_default() += 1;
         }
         let duplicates: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(duplicates.is_empty(), "{kind}: duplicate items {duplicates:?}");
+        assert!(
+            duplicates.is_empty(),
+            "{kind}: duplicate items {duplicates:?}"
+        );
         let docs = setup.zoho.documents(&setup.org, kind);
         let id_field = crate::helpers::id_field(kind);
-        let missing: Vec<_> = docs.iter().filter_map(|d| d[id_field].as_str()).filter(|id| !seen.contains_key(*id)).collect();
-        assert!(missing.is_empty(), "{kind}: {} documents missing after resume", missing.len());
+        let missing: Vec<_> = docs
+            .iter()
+            .filter_map(|d| d[id_field].as_str())
+            .filter(|id| !seen.contains_key(*id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{kind}: {} documents missing after resume",
+            missing.len()
+        );
         assert_eq!(seen.len(), expected, "{kind}: one item per document");
     }
     eprintln!(
@@ -151,6 +196,88 @@ async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes
          (cap {cap:.0}/s); resumed run took {resumed_in:?}; Zoho calls {} (detail {}, list {}); 429s {}",
         stats.api_requests, stats.detail_gets, stats.list_calls, stats.rate_limited_429
     );
-    assert!(rate_before_kill >= 0.95 * cap, "paced at {rate_before_kill:.1}/s, below 95% of the {cap:.0}/s cap");
-    assert!(rate_after_restart >= 0.95 * cap, "paced at {rate_after_restart:.1}/s after the restart, below 95% of the cap");
+    assert!(
+        rate_before_kill >= 0.95 * cap,
+        "paced at {rate_before_kill:.1}/s, below 95% of the {cap:.0}/s cap"
+    );
+    assert!(
+        rate_after_restart >= 0.95 * cap,
+        "paced at {rate_after_restart:.1}/s after the restart, below 95% of the cap"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_counts_creates_updates_and_unchanged_and_writes_nothing() {
+    use ml_connector::backfill::{run_with, BackfillOptions};
+    let app = crate::helpers::spawn_app().await;
+    app.setup.zoho.seed(app.org(), 5, 2, 0, 21);
+    let ids: Vec<String> = app
+        .setup
+        .zoho
+        .documents(app.org(), "invoice")
+        .iter()
+        .filter_map(|d| d["invoice_id"].as_str().map(str::to_string))
+        .collect();
+    for id in &ids[..2] {
+        let body = app
+            .setup
+            .zoho
+            .webhook_body(app.org(), "invoice", id)
+            .expect("body");
+        assert_eq!(app.deliver(&body).await, 200);
+    }
+    app.settle().await;
+    app.setup
+        .zoho
+        .modify_document(
+            app.org(),
+            "invoice",
+            &ids[0],
+            serde_json::json!({"reference_number": "NEW"}),
+        )
+        .expect("modify");
+    app.setup.zoho.reset_stats(app.org());
+    let (jobs_before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs")
+        .fetch_one(app.rt.store.pool())
+        .await
+        .expect("jobs");
+
+    let opts = BackfillOptions {
+        since: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
+        kinds: vec![],
+        connection: None,
+        dry_run: true,
+    };
+    let summary = run_with(
+        app.rt.clone(),
+        &opts,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("dry run");
+    let forecast = summary.forecast.expect("a forecast");
+    let invoices = forecast
+        .iter()
+        .find(|f| f.kind == zoho_books::DocumentKind::Invoice)
+        .expect("invoices")
+        .forecast;
+    assert_eq!(
+        (invoices.create, invoices.update, invoices.unchanged),
+        (3, 1, 1)
+    );
+    let bills = forecast
+        .iter()
+        .find(|f| f.kind == zoho_books::DocumentKind::Bill)
+        .expect("bills")
+        .forecast;
+    assert_eq!((bills.create, bills.update, bills.unchanged), (2, 0, 0));
+
+    let stats = app.setup.zoho.stats(app.org());
+    assert_eq!(stats.detail_gets, 0, "a dry run lists only");
+    let (jobs_after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs")
+        .fetch_one(app.rt.store.pool())
+        .await
+        .expect("jobs");
+    assert_eq!(jobs_after, jobs_before, "nothing enqueued");
+    assert_eq!(app.items("invoice").len(), 2, "nothing written to monday");
 }

@@ -175,13 +175,17 @@ fn admit(
         org.stats.api_requests += 1;
         if let Some(fault) = org.faults.front_mut() {
             fault.remaining = fault.remaining.saturating_sub(1);
+            // Status 0 lets the call through (`pass_next`), so a test can fail the Nth call.
+            let pass = fault.status == 0;
             let status =
                 StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let response = error(status, fault.code, fault.message.clone());
             if fault.remaining == 0 {
                 org.faults.pop_front();
             }
-            return Err(refuse(response));
+            if !pass {
+                return Err(refuse(response));
+            }
         }
     }
     let Some(granted_orgs) = token.and_then(|t| authenticate(inner, t, dc, now)) else {

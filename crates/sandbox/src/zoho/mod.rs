@@ -489,6 +489,12 @@ impl ZohoSandbox {
         }
     }
 
+    /// The next `n` API calls naming this organization are served normally; queue it before
+    /// [`Self::fail_next`] to fail, say, only the second call.
+    pub fn pass_next(&self, org_id: &str, n: u32) {
+        self.fail_next_with(org_id, n, 0, 0, "");
+    }
+
     /// Like [`Self::fail_next`] with an explicit body, e.g. `(401, 14, "Invalid OAuth token")`.
     pub fn fail_next_with(&self, org_id: &str, n: u32, status: u16, code: i64, message: &str) {
         if n > 0 {

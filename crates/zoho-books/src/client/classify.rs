@@ -61,9 +61,10 @@ pub(crate) fn classify(
             return Err(BooksError::InvalidOrganization { message });
         }
     }
-    if status == 404
-        || failed_code.is_some_and(|c| NOT_FOUND_CODES.contains(&c) || says_missing(&message))
-    {
+    // Only Zoho saying the record does not exist counts: a bare 404 (code 5 "Invalid URL
+    // Passed", a proxy's HTML page) means a wrong address, and treating it as a deletion would
+    // archive items that still exist.
+    if failed_code.is_some_and(|c| NOT_FOUND_CODES.contains(&c) || says_missing(&message)) {
         return Err(BooksError::NotFound { message });
     }
     let success = (200..=299).contains(&status);
@@ -238,7 +239,7 @@ mod tests {
         ));
         assert!(matches!(
             run(404, json!({"code": 5, "message": "Invalid URL Passed"})),
-            Err(BooksError::NotFound { .. })
+            Err(BooksError::Api { status: 404, code: 5, .. })
         ));
         assert!(matches!(
             run(

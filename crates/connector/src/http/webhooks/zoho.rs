@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use zoho_books::WebhookPayload;
+use zoho_books::{DocumentKind, WebhookEnvelope, WebhookPayload};
 
 pub const SIGNATURE_HEADER: &str = "x-zoho-webhook-signature";
 
@@ -37,16 +37,38 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
             return reply(StatusCode::UNAUTHORIZED, "signature does not match");
         }
     }
-    let payload = match WebhookPayload::parse(content_type, &req.body) {
+    let envelope = match WebhookEnvelope::parse(content_type, &req.body) {
         Ok(p) => p,
         Err(e) => return reply(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     };
+    // A workflow of another organization pointed at this URL must not write into this
+    // connection's boards.
+    if let Some(org) = envelope.organization_id.as_deref() {
+        if org != conn.config.zoho.organization_id {
+            return reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "organization_id does not match this connection; each organization has its own webhook URL",
+            );
+        }
+    }
+    let payload = envelope.payload;
+    // Kinds without a board are acknowledged and dropped: nothing would sync them.
+    let mapped_kind = match &payload {
+        WebhookPayload::Document(doc) => doc.kind,
+        WebhookPayload::CustomerPayment(_) => DocumentKind::Invoice,
+        WebhookPayload::VendorPayment(_) => DocumentKind::Bill,
+    };
+    if conn.config.board(mapped_kind).is_none() {
+        return super::json(StatusCode::OK, serde_json::json!({"status": "ignored", "reason": format!("no board is mapped for {}s", mapped_kind.as_str())}));
+    }
     let body_hash = hex::encode(Sha256::digest(&req.body));
     let (dedup_key, job) = match payload {
         WebhookPayload::Document(doc) => {
-            let version = doc.last_modified_time.map(|t| t.timestamp_millis().to_string()).unwrap_or(body_hash);
+            // Zoho's times have one-second precision: two edits within a second differ only in
+            // content, so the body is part of the key. Exact repeats still collapse.
+            let version = doc.last_modified_time.map(|t| t.timestamp_millis().to_string()).unwrap_or_default();
             (
-                format!("{}:{}:{version}", doc.kind.as_str(), doc.id),
+                format!("{}:{}:{version}:{body_hash}", doc.kind.as_str(), doc.id),
                 JobPayload::SyncDocument { document_kind: doc.kind, id: doc.id.clone(), snapshot: Some(Box::new(doc)) },
             )
         }

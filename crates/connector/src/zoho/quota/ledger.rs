@@ -86,7 +86,12 @@ pub(super) async fn try_admit(
     Ok(row.map(|(id,)| id))
 }
 
-pub(super) async fn usage(store: &Store, org: &str, now: i64, window_ms: i64) -> anyhow::Result<Usage> {
+pub(super) async fn usage(
+    store: &Store,
+    org: &str,
+    now: i64,
+    window_ms: i64,
+) -> anyhow::Result<Usage> {
     Ok(sqlx::query_as(
         "SELECT
             (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms IS NULL AND started_ms > ?2) AS in_flight,
@@ -103,7 +108,12 @@ pub(super) async fn usage(store: &Store, org: &str, now: i64, window_ms: i64) ->
 }
 
 /// Calls that count in the window as seen from `since_ms` (finished after it, or still running).
-pub(super) async fn counted_since(store: &Store, org: &str, since_ms: i64, now: i64) -> anyhow::Result<i64> {
+pub(super) async fn counted_since(
+    store: &Store,
+    org: &str,
+    since_ms: i64,
+    now: i64,
+) -> anyhow::Result<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms IS NULL AND started_ms > ?2)
               + (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms > ?3)",
@@ -117,20 +127,24 @@ pub(super) async fn counted_since(store: &Store, org: &str, since_ms: i64, now: 
 }
 
 pub(super) async fn started_today(store: &Store, org: &str, now: i64) -> anyhow::Result<i64> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT calls FROM zoho_quota_days WHERE organization_id = ?1 AND day_ms = ?2")
-        .bind(org)
-        .bind(day_start(now))
-        .fetch_optional(store.pool())
-        .await?;
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT calls FROM zoho_quota_days WHERE organization_id = ?1 AND day_ms = ?2",
+    )
+    .bind(org)
+    .bind(day_start(now))
+    .fetch_optional(store.pool())
+    .await?;
     Ok(row.map_or(0, |(n,)| n))
 }
 
 pub(super) async fn started_since(store: &Store, org: &str, since_ms: i64) -> anyhow::Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND started_ms >= ?2")
-        .bind(org)
-        .bind(since_ms)
-        .fetch_one(store.pool())
-        .await?;
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND started_ms >= ?2",
+    )
+    .bind(org)
+    .bind(since_ms)
+    .fetch_one(store.pool())
+    .await?;
     Ok(n)
 }
 
@@ -157,13 +171,31 @@ pub(super) async fn org_row(store: &Store, org: &str) -> anyhow::Result<Option<O
 /// One field change on the organization's row, creating it when missing.
 pub(super) enum OrgUpdate<'a> {
     Plan(&'a str),
-    Exhausted { until_ms: i64, reason: &'a str },
-    Blocked { until_ms: i64, reason: &'a str },
-    PhantomWindow { calls: i64, until_ms: i64 },
-    PhantomDaily { calls: i64, until_ms: i64, limit: i64 },
+    Exhausted {
+        until_ms: i64,
+        reason: &'a str,
+    },
+    Blocked {
+        until_ms: i64,
+        reason: &'a str,
+    },
+    PhantomWindow {
+        calls: i64,
+        until_ms: i64,
+    },
+    PhantomDaily {
+        calls: i64,
+        until_ms: i64,
+        limit: i64,
+    },
 }
 
-pub(super) async fn update_org(store: &Store, org: &str, update: OrgUpdate<'_>, now: i64) -> anyhow::Result<()> {
+pub(super) async fn update_org(
+    store: &Store,
+    org: &str,
+    update: OrgUpdate<'_>,
+    now: i64,
+) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO zoho_quota_orgs (organization_id, updated_at) VALUES (?1, ?2) ON CONFLICT (organization_id) DO NOTHING")
         .bind(org)
         .bind(now)
@@ -245,7 +277,10 @@ pub(super) async fn sweep(store: &Store, me: &str, now: i64) -> anyhow::Result<u
 
 /// Forgets calls that no longer count for anything (older than the current UTC day).
 pub(super) async fn prune(store: &Store, now: i64) -> anyhow::Result<u64> {
-    sqlx::query("DELETE FROM zoho_quota_days WHERE day_ms < ?1").bind(day_start(now) - 7 * DAY_MS).execute(store.pool()).await?;
+    sqlx::query("DELETE FROM zoho_quota_days WHERE day_ms < ?1")
+        .bind(day_start(now) - 7 * DAY_MS)
+        .execute(store.pool())
+        .await?;
     let r = sqlx::query("DELETE FROM zoho_calls WHERE started_ms < ?1 AND (finished_ms IS NOT NULL OR started_ms < ?2)")
         .bind(day_start(now) - 3_600_000)
         .bind(now - STALE_MS)

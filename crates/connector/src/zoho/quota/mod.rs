@@ -35,9 +35,12 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use zoho_books::{BooksClient, BooksError, RateLimitAdvice, RateLimitKind};
 
-/// Longest a caller waits in line for a slot; beyond it the job is parked instead, so a
-/// worker is not held for a minute while real-time work queues up.
+/// Longest a real-time caller waits in line for a slot; beyond it the job is parked instead.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(5);
+/// Background callers wait in line only briefly: a worker waiting for a backfill slot is a
+/// worker real-time jobs cannot use, so longer waits park the job (back to the queue, due
+/// when the slot frees) and free the worker.
+const MAX_BACKGROUND_INLINE_WAIT: Duration = Duration::from_millis(250);
 /// How often a waiter looks again when only another process's call can free its slot.
 const POLL: Duration = Duration::from_millis(20);
 /// Cached plan information is read again after this long (another instance may learn it).
@@ -105,7 +108,9 @@ pub enum QuotaError {
 impl From<QuotaError> for crate::sync::JobError {
     fn from(e: QuotaError) -> Self {
         match e {
-            QuotaError::Wait { until_ms, reason } => crate::sync::JobError::Park { until_ms, reason },
+            QuotaError::Wait { until_ms, reason } => {
+                crate::sync::JobError::Park { until_ms, reason }
+            }
             e @ QuotaError::Store(_) => crate::sync::JobError::retry(e.to_string()),
         }
     }
@@ -140,6 +145,9 @@ struct OrgInfo {
     phantom_daily: i64,
 }
 
+/// A place in line for one organization's slots (see `Inner::turns`).
+type Turn = Arc<tokio::sync::Mutex<()>>;
+
 struct Inner {
     store: Store,
     clock: SharedClock,
@@ -147,7 +155,7 @@ struct Inner {
     released: Notify,
     /// One waiter per organization and class at a time asks the database; the others queue
     /// here in order, instead of all polling at once.
-    turns: Mutex<HashMap<(String, bool), Arc<tokio::sync::Mutex<()>>>>,
+    turns: Mutex<HashMap<(String, bool), Turn>>,
     orgs: Mutex<HashMap<String, OrgInfo>>,
     last_prune_ms: AtomicI64,
     /// Organizations whose plan this process already asked Zoho for.
@@ -165,7 +173,9 @@ pub struct Quotas {
 
 impl std::fmt::Debug for Quotas {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Quotas").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("Quotas")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -203,7 +213,12 @@ impl Quotas {
 
     /// Runs one Books call under a permit and learns from its answer. The future is only
     /// polled once the permit is held, so `call` may be built before (`books.get_document(…)`).
-    pub async fn call<T, F>(&self, books: &BooksClient, priority: Priority, call: F) -> Result<Result<T, BooksError>, QuotaError>
+    pub async fn call<T, F>(
+        &self,
+        books: &BooksClient,
+        priority: Priority,
+        call: F,
+    ) -> Result<Result<T, BooksError>, QuotaError>
     where
         F: Future<Output = Result<T, BooksError>>,
     {
@@ -218,6 +233,11 @@ impl Quotas {
     pub async fn acquire(&self, org: &str, priority: Priority) -> Result<Permit, QuotaError> {
         let turn = self.turn(org, priority.is_background());
         let _turn = turn.lock().await;
+        let max_inline = if priority.is_background() {
+            MAX_BACKGROUND_INLINE_WAIT
+        } else {
+            MAX_INLINE_WAIT
+        };
         loop {
             let released = self.inner.released.notified();
             let refusal = match self.try_acquire(org, priority).await? {
@@ -227,7 +247,7 @@ impl Quotas {
             let now = self.inner.clock.now_ms();
             match refusal {
                 Refusal::Stop { until_ms, reason } => return Err(QuotaError::Wait { until_ms, reason }),
-                Refusal::Until(t) if t - now > MAX_INLINE_WAIT.as_millis() as i64 => {
+                Refusal::Until(t) if t - now > max_inline.as_millis() as i64 => {
                     return Err(QuotaError::Wait {
                         until_ms: t,
                         reason: format!("Zoho API budget of organization {org} is in use; waiting for the window to move on"),
@@ -252,29 +272,72 @@ impl Quotas {
     }
 
     /// One attempt at a slot, without waiting.
-    pub(crate) async fn try_acquire(&self, org: &str, priority: Priority) -> Result<Result<Permit, Refusal>, QuotaError> {
+    pub(crate) async fn try_acquire(
+        &self,
+        org: &str,
+        priority: Priority,
+    ) -> Result<Result<Permit, Refusal>, QuotaError> {
         let now = self.inner.clock.now_ms();
         self.start_beating(now).await?;
         self.maybe_prune(now).await;
         let limits = self.limits(org, priority).await?;
         let store = &self.inner.store;
         let instance = &self.inner.instance;
-        if let Some(id) = ledger::try_admit(store, instance, org, priority.as_str(), now, self.window_ms(), limits).await.map_err(QuotaError::Store)? {
-            return Ok(Ok(Permit { quotas: self.clone(), id, org: org.to_string(), started_ms: now, finished: false }));
+        if let Some(id) = ledger::try_admit(
+            store,
+            instance,
+            org,
+            priority.as_str(),
+            now,
+            self.window_ms(),
+            limits,
+        )
+        .await
+        .map_err(QuotaError::Store)?
+        {
+            return Ok(Ok(Permit {
+                quotas: self.clone(),
+                id,
+                org: org.to_string(),
+                started_ms: now,
+                finished: false,
+            }));
         }
-        self.refusal(org, now, limits, priority.is_background()).await.map(Err)
+        self.refusal(org, now, limits, priority.is_background())
+            .await
+            .map(Err)
     }
 
-    async fn refusal(&self, org: &str, now: i64, limits: Limits, background: bool) -> Result<Refusal, QuotaError> {
+    async fn refusal(
+        &self,
+        org: &str,
+        now: i64,
+        limits: Limits,
+        background: bool,
+    ) -> Result<Refusal, QuotaError> {
         let store = &self.inner.store;
-        let row = ledger::org_row(store, org).await.map_err(QuotaError::Store)?.unwrap_or_default();
+        let row = ledger::org_row(store, org)
+            .await
+            .map_err(QuotaError::Store)?
+            .unwrap_or_default();
         if row.exhausted_until_ms > now {
-            let reason = row.reason.unwrap_or_else(|| "Zoho daily API limit reached".into());
-            return Ok(Refusal::Stop { until_ms: row.exhausted_until_ms, reason });
+            let reason = row
+                .reason
+                .unwrap_or_else(|| "Zoho daily API limit reached".into());
+            return Ok(Refusal::Stop {
+                until_ms: row.exhausted_until_ms,
+                reason,
+            });
         }
-        let usage = ledger::usage(store, org, now, self.window_ms()).await.map_err(QuotaError::Store)?;
+        let usage = ledger::usage(store, org, now, self.window_ms())
+            .await
+            .map_err(QuotaError::Store)?;
         if let Some(daily) = limits.daily {
-            let phantom = if row.phantom_daily_until_ms > now { row.phantom_daily } else { 0 };
+            let phantom = if row.phantom_daily_until_ms > now {
+                row.phantom_daily
+            } else {
+                0
+            };
             if usage.today + phantom >= i64::from(daily) {
                 let until_ms = ledger::day_start(now) + ledger::DAY_MS;
                 return Ok(Refusal::Stop {
@@ -294,7 +357,11 @@ impl Quotas {
         if usage.in_flight >= i64::from(limits.concurrent) {
             return Ok(Refusal::Release);
         }
-        let phantom = if row.phantom_window_until_ms > now { row.phantom_window } else { 0 };
+        let phantom = if row.phantom_window_until_ms > now {
+            row.phantom_window
+        } else {
+            0
+        };
         let counted = usage.in_flight + usage.finished_in_window + phantom;
         if counted >= i64::from(limits.window) {
             let window_ms = self.window_ms();
@@ -310,20 +377,35 @@ impl Quotas {
         Ok(Refusal::Until(now))
     }
 
-    fn turn(&self, org: &str, background: bool) -> Arc<tokio::sync::Mutex<()>> {
+    fn turn(&self, org: &str, background: bool) -> Turn {
         let mut turns = self.inner.turns.lock().unwrap_or_else(|p| p.into_inner());
-        turns.entry((org.to_string(), background)).or_default().clone()
+        turns
+            .entry((org.to_string(), background))
+            .or_default()
+            .clone()
     }
 
     /// The limits a caller of `priority` has for `org`.
     pub async fn limits(&self, org: &str, priority: Priority) -> Result<Limits, QuotaError> {
         let info = self.org_info(org).await?;
-        Ok(self.limits_for(info.plan.as_deref(), info.advised_daily, priority.is_background()))
+        Ok(self.limits_for(
+            info.plan.as_deref(),
+            info.advised_daily,
+            priority.is_background(),
+        ))
     }
 
-    fn limits_for(&self, plan: Option<&str>, advised_daily: Option<u32>, background: bool) -> Limits {
+    fn limits_for(
+        &self,
+        plan: Option<&str>,
+        advised_daily: Option<u32>,
+        background: bool,
+    ) -> Limits {
         let c = &self.inner.config;
-        let daily = c.daily_limit.or_else(|| plan.and_then(plan_daily_limit)).or(advised_daily);
+        let daily = c
+            .daily_limit
+            .or_else(|| plan.and_then(plan_daily_limit))
+            .or(advised_daily);
         let concurrent = c.concurrent.unwrap_or_else(|| plan_concurrency(plan));
         if background {
             Limits {
@@ -332,7 +414,11 @@ impl Quotas {
                 daily: daily.map(|d| (d - d * c.realtime_daily_reserve_percent / 100).max(1)),
             }
         } else {
-            Limits { window: c.per_minute, concurrent, daily }
+            Limits {
+                window: c.per_minute,
+                concurrent,
+                daily,
+            }
         }
     }
 
@@ -346,7 +432,10 @@ impl Quotas {
                 }
             }
         }
-        let row = ledger::org_row(&self.inner.store, org).await.map_err(QuotaError::Store)?.unwrap_or_default();
+        let row = ledger::org_row(&self.inner.store, org)
+            .await
+            .map_err(QuotaError::Store)?
+            .unwrap_or_default();
         let mut orgs = self.inner.orgs.lock().unwrap_or_else(|p| p.into_inner());
         let info = orgs.entry(org.to_string()).or_default();
         info.plan = row.plan;
@@ -362,18 +451,26 @@ impl Quotas {
 
     /// Calls of `org` started since `since_ms` (all callers, all processes sharing the database).
     pub async fn calls_since(&self, org: &str, since_ms: i64) -> Result<i64, QuotaError> {
-        ledger::started_since(&self.inner.store, org, since_ms).await.map_err(QuotaError::Store)
+        ledger::started_since(&self.inner.store, org, since_ms)
+            .await
+            .map_err(QuotaError::Store)
     }
 
     /// True the first time it is asked for `org` in this process: the plan is looked up once.
     pub fn first_plan_lookup(&self, org: &str) -> bool {
-        self.inner.plan_lookups.lock().unwrap_or_else(|p| p.into_inner()).insert(org.to_string())
+        self.inner
+            .plan_lookups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(org.to_string())
     }
 
     /// Records the organization's plan, which decides its daily cap and concurrency.
     pub async fn learn_plan(&self, org: &str, plan: &str) -> Result<(), QuotaError> {
         let now = self.inner.clock.now_ms();
-        ledger::update_org(&self.inner.store, org, OrgUpdate::Plan(plan), now).await.map_err(QuotaError::Store)?;
+        ledger::update_org(&self.inner.store, org, OrgUpdate::Plan(plan), now)
+            .await
+            .map_err(QuotaError::Store)?;
         self.forget_cached(org);
         Ok(())
     }
@@ -387,7 +484,12 @@ impl Quotas {
 
     /// A 429 seen by any caller holds back every caller of the organization: code 44 for one
     /// window, code 45 until the next UTC day. Code 1070 only asks the one call to retry.
-    pub async fn note_rate_limited(&self, org: &str, kind: RateLimitKind, retry_after: Option<Duration>) {
+    pub async fn note_rate_limited(
+        &self,
+        org: &str,
+        kind: RateLimitKind,
+        retry_after: Option<Duration>,
+    ) {
         let now = self.inner.clock.now_ms();
         let update = match kind {
             RateLimitKind::PerMinute => {
@@ -403,7 +505,11 @@ impl Quotas {
             },
             RateLimitKind::Concurrency => return,
         };
-        tracing::warn!(org, ?kind, "Zoho rate limit hit; holding back every caller of the organization");
+        tracing::warn!(
+            org,
+            ?kind,
+            "Zoho rate limit hit; holding back every caller of the organization"
+        );
         if let Err(e) = ledger::update_org(&self.inner.store, org, update, now).await {
             tracing::error!(org, error = %format!("{e:#}"), "could not record a Zoho rate limit");
         }
@@ -413,7 +519,9 @@ impl Quotas {
     /// count: the difference is charged until it ages out. Headers whose limit is at most
     /// `per_minute` describe the window (the sandbox); larger ones the day (observed on Zoho).
     pub async fn note_advice(&self, org: &str, call_started_ms: i64, advice: RateLimitAdvice) {
-        let (Some(limit), Some(remaining)) = (advice.limit, advice.remaining) else { return };
+        let (Some(limit), Some(remaining)) = (advice.limit, advice.remaining) else {
+            return;
+        };
         if limit == 0 {
             return; // Zoho sometimes sends zeros; they carry no information.
         }
@@ -430,15 +538,29 @@ impl Quotas {
         let phantom = (server_used - ours).max(0);
         let previous = {
             let orgs = self.inner.orgs.lock().unwrap_or_else(|p| p.into_inner());
-            orgs.get(org).map(|i| if window_scope { i.phantom_window } else { i.phantom_daily }).unwrap_or(0)
+            orgs.get(org)
+                .map(|i| {
+                    if window_scope {
+                        i.phantom_window
+                    } else {
+                        i.phantom_daily
+                    }
+                })
+                .unwrap_or(0)
         };
         if phantom == previous && (window_scope || phantom == 0) {
             return;
         }
         let update = if window_scope {
-            OrgUpdate::PhantomWindow { calls: phantom, until_ms: now + self.window_ms() }
+            OrgUpdate::PhantomWindow {
+                calls: phantom,
+                until_ms: now + self.window_ms(),
+            }
         } else {
-            let reset = advice.reset_after.map(|d| d.as_millis() as i64).filter(|ms| *ms > 0);
+            let reset = advice
+                .reset_after
+                .map(|d| d.as_millis() as i64)
+                .filter(|ms| *ms > 0);
             OrgUpdate::PhantomDaily {
                 calls: phantom,
                 until_ms: now + reset.unwrap_or(ledger::day_start(now) + ledger::DAY_MS - now),
@@ -446,7 +568,12 @@ impl Quotas {
             }
         };
         if phantom > 0 {
-            tracing::info!(org, phantom, window_scope, "Zoho reports calls we did not make; charging them to the budget");
+            tracing::info!(
+                org,
+                phantom,
+                window_scope,
+                "Zoho reports calls we did not make; charging them to the budget"
+            );
         }
         if ledger::update_org(store, org, update, now).await.is_ok() {
             let mut orgs = self.inner.orgs.lock().unwrap_or_else(|p| p.into_inner());
@@ -496,10 +623,15 @@ impl Quotas {
                 match beat.await {
                     Ok(0) => {}
                     Ok(n) => {
-                        tracing::warn!(calls = n, "closed Zoho calls of a process that stopped (killed or crashed)");
+                        tracing::warn!(
+                            calls = n,
+                            "closed Zoho calls of a process that stopped (killed or crashed)"
+                        );
                         inner.released.notify_waiters();
                     }
-                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not record this process as alive for the Zoho quotas"),
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "could not record this process as alive for the Zoho quotas")
+                    }
                 }
             }
         });
@@ -508,7 +640,13 @@ impl Quotas {
 
     async fn maybe_prune(&self, now: i64) {
         let last = self.inner.last_prune_ms.load(Ordering::Relaxed);
-        if now - last < 60_000 || self.inner.last_prune_ms.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        if now - last < 60_000
+            || self
+                .inner
+                .last_prune_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             return;
         }
         if let Err(e) = ledger::prune(&self.inner.store, now).await {
@@ -529,19 +667,28 @@ pub struct Permit {
 
 impl std::fmt::Debug for Permit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Permit").field("org", &self.org).field("started_ms", &self.started_ms).finish_non_exhaustive()
+        f.debug_struct("Permit")
+            .field("org", &self.org)
+            .field("started_ms", &self.started_ms)
+            .finish_non_exhaustive()
     }
 }
 
 impl Permit {
     /// Ends the call: frees its concurrency slot (it keeps counting in the window until one
     /// window after now) and learns from the answer: rate-limit errors and advice headers.
-    pub async fn finish<T>(mut self, result: &Result<T, BooksError>, advice: Option<RateLimitAdvice>) {
+    pub async fn finish<T>(
+        mut self,
+        result: &Result<T, BooksError>,
+        advice: Option<RateLimitAdvice>,
+    ) {
         self.finished = true;
         self.quotas.release(self.id).await;
         match result {
             Err(BooksError::RateLimited { kind, retry_after }) => {
-                self.quotas.note_rate_limited(&self.org, *kind, *retry_after).await;
+                self.quotas
+                    .note_rate_limited(&self.org, *kind, *retry_after)
+                    .await;
             }
             // Without a response (transport) or from an injected failure, the advice is an
             // older response's and would mislead.
@@ -549,7 +696,9 @@ impl Permit {
             Ok(_) => {}
         }
         if let Some(advice) = advice {
-            self.quotas.note_advice(&self.org, self.started_ms, advice).await;
+            self.quotas
+                .note_advice(&self.org, self.started_ms, advice)
+                .await;
         }
     }
 }
