@@ -74,11 +74,14 @@ pub struct DatabaseConfig {
     /// How long a writer waits for SQLite's lock before failing, in milliseconds.
     pub busy_timeout_ms: u64,
     pub max_connections: u32,
+    /// fsync every commit (SQLite `synchronous=FULL`): an acknowledged webhook survives power
+    /// loss. `false` (NORMAL) survives process crashes only, with fewer disk flushes.
+    pub synchronous_full: bool,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://ml-connector.db".into(), busy_timeout_ms: 5_000, max_connections: 8 }
+        Self { url: "sqlite://ml-connector.db".into(), busy_timeout_ms: 5_000, max_connections: 8, synchronous_full: true }
     }
 }
 

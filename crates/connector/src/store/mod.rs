@@ -46,7 +46,9 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a webhook answered 2xx must survive a power loss, not only a process crash.
-            .synchronous(SqliteSynchronous::Full)
+            // FULL (the default) makes a webhook answered 2xx survive a power loss, not only a
+            // process crash; NORMAL trades that for fewer fsyncs.
+            .synchronous(if config.synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
             .busy_timeout(Duration::from_millis(config.busy_timeout_ms))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
