@@ -102,6 +102,12 @@ impl Runtime {
         let monday_limits = crate::monday::limits::Limits::from_config(&config.monday)
             .map_err(|(key, problem)| anyhow::anyhow!("monday.{key}: {problem}"))?;
         let mut connections = HashMap::new();
+        if config.server.admin_password.is_none() && !config.server.listen.ip().is_loopback() {
+            tracing::warn!(
+                listen = %config.server.listen,
+                "server.admin_password is not set: /admin and the Zoho connect pages are open to anyone who can reach this address"
+            );
+        }
         for c in &config.connections {
             if c.zoho.webhook_secret.is_none() {
                 tracing::warn!(

@@ -54,6 +54,11 @@ pub struct ServerConfig {
     pub public_url: url::Url,
     /// Largest webhook body accepted, in bytes; larger bodies get 413 and store nothing.
     pub max_body_bytes: usize,
+    /// Password for the operator pages (`/admin`, `/oauth/zoho/*`), asked by the browser with
+    /// HTTP Basic authentication (any user name). Webhooks are never behind it. Unset: the pages
+    /// are open, which is only safe when `listen` is not reachable from outside.
+    #[serde(default, skip_serializing)]
+    pub admin_password: Option<SecretString>,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +67,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: url::Url::parse("http://127.0.0.1:8080/").expect("static url"),
             max_body_bytes: 256 * 1024,
+            admin_password: None,
         }
     }
 }

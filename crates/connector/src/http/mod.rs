@@ -2,6 +2,7 @@
 //! application on port 0 (zero2prod's `Application::build`).
 
 pub mod admin;
+mod operator;
 pub mod oauth;
 pub mod webhooks;
 
@@ -72,8 +73,11 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         .route("/healthz", get(health))
         .route("/webhooks/zoho/{token}", post(zoho_webhook))
         .route("/webhooks/monday/{token}", post(monday_webhook))
-        .merge(admin::routes())
-        .merge(oauth::routes())
+        .merge(
+            admin::routes()
+                .merge(oauth::routes())
+                .route_layer(axum::middleware::from_fn_with_state(rt.clone(), operator::require_operator)),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(rt)
 }

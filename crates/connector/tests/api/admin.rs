@@ -93,3 +93,25 @@ async fn the_admin_page_shows_connections_queue_and_dead_jobs_with_their_reasons
     // Secrets never reach the page.
     assert!(!dom.contains(&app.setup.webhook_token) && !dom.contains(&app.setup.refresh_token));
 }
+
+#[tokio::test]
+async fn operator_pages_ask_for_the_admin_password_and_webhooks_do_not() {
+    let app = spawn_app_with(Default::default(), |c| {
+        c.server.admin_password = Some(secrecy::SecretString::from("correct horse"));
+    })
+    .await;
+    let base = format!("http://127.0.0.1:{}", app.port);
+    let r = app.client.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+    let r = app.client.get(format!("{base}/oauth/zoho/start?connection=demo")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app.client.get(format!("{base}/admin")).basic_auth("ops", Some("wrong")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app.client.get(format!("{base}/admin")).basic_auth("ops", Some("correct horse")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Webhooks keep working without it.
+    let body = app.put("invoice", invoice("9310", "INV-31", "1", "2026-11-20T10:15:30+0000"));
+    assert_eq!(app.deliver(&body).await, 200);
+    assert_eq!(app.client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+}
