@@ -8,6 +8,22 @@ fn time(ms: i64) -> String {
     Utc.timestamp_millis_opt(ms).single().map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string()).unwrap_or_default()
 }
 
+/// One job of the document, with the webhook event that created it (if any).
+#[derive(sqlx::FromRow)]
+struct JobLine {
+    job: i64,
+    jkind: String,
+    state: String,
+    attempts: i64,
+    max: i64,
+    error: Option<String>,
+    created: i64,
+    updated: i64,
+    event: Option<i64>,
+    received: Option<i64>,
+    dedup: Option<String>,
+}
+
 /// Lines describing the document, oldest first.
 pub async fn story(store: &Store, connection: &str, kind: &str, id: &str) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
@@ -23,8 +39,9 @@ pub async fn story(store: &Store, connection: &str, kind: &str, id: &str) -> any
         None => out.push(format!("{kind} {id} of {connection} has never been written to monday")),
     }
     let key = format!("{connection}:{kind}:{id}");
-    let rows: Vec<(i64, String, String, i64, i64, Option<String>, i64, i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT j.id, j.kind, j.state, j.attempts, j.max_attempts, j.last_error, j.created_at, j.updated_at, j.event_id, e.received_at, e.dedup_key
+    let rows: Vec<JobLine> = sqlx::query_as(
+        "SELECT j.id AS job, j.kind AS jkind, j.state, j.attempts, j.max_attempts AS max, j.last_error AS error,
+                j.created_at AS created, j.updated_at AS updated, j.event_id AS event, e.received_at AS received, e.dedup_key AS dedup
          FROM jobs j LEFT JOIN events e ON e.id = j.event_id
          WHERE j.document_key = ?1 ORDER BY j.id",
     )
@@ -34,7 +51,7 @@ pub async fn story(store: &Store, connection: &str, kind: &str, id: &str) -> any
     if rows.is_empty() {
         out.push("no jobs touched it".into());
     }
-    for (job, jkind, state, attempts, max, error, created, updated, event, received, dedup) in rows {
+    for JobLine { job, jkind, state, attempts, max, error, created, updated, event, received, dedup } in rows {
         if let (Some(event), Some(received)) = (event, received) {
             out.push(format!("{}  webhook event #{event} received (key {})", time(received), dedup.unwrap_or_default()));
         }
