@@ -15,16 +15,30 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", if self.ok { "ok  " } else { "FAIL" }, self.subject, self.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            if self.ok { "ok  " } else { "FAIL" },
+            self.subject,
+            self.detail
+        )
     }
 }
 
 fn ok(subject: impl Into<String>, detail: impl Into<String>) -> Finding {
-    Finding { ok: true, subject: subject.into(), detail: detail.into() }
+    Finding {
+        ok: true,
+        subject: subject.into(),
+        detail: detail.into(),
+    }
 }
 
 fn fail(subject: impl Into<String>, detail: impl Into<String>) -> Finding {
-    Finding { ok: false, subject: subject.into(), detail: detail.into() }
+    Finding {
+        ok: false,
+        subject: subject.into(),
+        detail: detail.into(),
+    }
 }
 
 /// Statuses Zoho documents can have, per kind: every one must map to a label the board has.
@@ -47,13 +61,19 @@ fn sample(kind: DocumentKind, status: &str) -> Document {
         "line_items": [{"line_item_id": "1", "name": "Sample line", "quantity": 1, "rate": "1250.50", "item_total": "1250.50"}]
     });
     v[kind.id_field()] = "1".into();
-    Document::from_json(kind, &v).unwrap_or_else(|_| Document::from_json(kind, &serde_json::json!({ kind.id_field(): "1" })).expect("minimal document"))
+    Document::from_json(kind, &v).unwrap_or_else(|_| {
+        Document::from_json(kind, &serde_json::json!({ kind.id_field(): "1" }))
+            .expect("minimal document")
+    })
 }
 
 pub async fn run(rt: &Runtime) -> Vec<Finding> {
     let mut findings = Vec::new();
     if rt.connections.is_empty() {
-        findings.push(fail("configuration", "no [[connections]] declared; see config.example.toml"));
+        findings.push(fail(
+            "configuration",
+            "no [[connections]] declared; see config.example.toml",
+        ));
     }
     let mut conns: Vec<_> = rt.connections.values().collect();
     conns.sort_by(|a, b| a.config.id.cmp(&b.config.id));
@@ -69,7 +89,10 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
     let subject = format!("{id}: Zoho ({})", conn.dc);
     let token = match conn.tokens.access_token().await {
         Ok(t) => {
-            out.push(ok(&subject, "refresh token accepted; access token obtained"));
+            out.push(ok(
+                &subject,
+                "refresh token accepted; access token obtained",
+            ));
             t
         }
         Err(e) => {
@@ -79,7 +102,11 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
     };
     let base = rt.config.zoho_endpoints().books_base(conn.dc);
     let call = BooksClient::list_organizations(&rt.http, &base, &token);
-    let listed = match rt.quota.call(&conn.books, crate::zoho::quota::Priority::Realtime, call).await {
+    let listed = match rt
+        .quota
+        .call(&conn.books, crate::zoho::quota::Priority::Realtime, call)
+        .await
+    {
         Ok(result) => result,
         Err(e) => {
             out.push(fail(&subject, e.to_string()));
@@ -107,7 +134,11 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
             continue;
         }
         let call = conn.books.list_documents(&token, kind, 1, 1);
-        let listed = match rt.quota.call(&conn.books, crate::zoho::quota::Priority::Realtime, call).await {
+        let listed = match rt
+            .quota
+            .call(&conn.books, crate::zoho::quota::Priority::Realtime, call)
+            .await
+        {
             Ok(result) => result,
             Err(e) => {
                 out.push(fail(&subject, e.to_string()));
@@ -116,7 +147,14 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
         };
         match listed {
             Ok(_) => out.push(ok(&subject, format!("can read {}s", kind.as_str()))),
-            Err(e) => out.push(fail(&subject, format!("cannot read {}s ({e}); grant ZohoBooks.{}.READ", kind.as_str(), kind.path()))),
+            Err(e) => out.push(fail(
+                &subject,
+                format!(
+                    "cannot read {}s ({e}); grant ZohoBooks.{}.READ",
+                    kind.as_str(),
+                    kind.path()
+                ),
+            )),
         }
     }
 }
@@ -124,8 +162,14 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
 async fn check_monday(conn: &Connection, out: &mut Vec<Finding>) {
     let id = &conn.config.id;
     for kind in DocumentKind::ALL {
-        let Some(mapping) = conn.config.board(kind) else { continue };
-        let subject = format!("{id}: monday board {} ({}s)", mapping.board_id, kind.as_str());
+        let Some(mapping) = conn.config.board(kind) else {
+            continue;
+        };
+        let subject = format!(
+            "{id}: monday board {} ({}s)",
+            mapping.board_id,
+            kind.as_str()
+        );
         let board = match conn.monday.board(&mapping.board_id).await {
             Ok(b) => b,
             Err(e) => {
@@ -135,20 +179,40 @@ async fn check_monday(conn: &Connection, out: &mut Vec<Finding>) {
         };
         if let Some(group) = &mapping.group_id {
             if !board.groups.iter().any(|g| &g.id == group) {
-                out.push(fail(&subject, format!("group `{group}` does not exist; groups are {}", board.groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(", "))));
+                out.push(fail(
+                    &subject,
+                    format!(
+                        "group `{group}` does not exist; groups are {}",
+                        board
+                            .groups
+                            .iter()
+                            .map(|g| g.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
             }
         }
         let mut problems = Vec::new();
         for status in known_statuses(kind) {
             let doc = sample(kind, status);
-            let content = match build_item(mapping, &board, conn.dc, &conn.config.zoho.organization_id, &doc, false) {
+            let content = match build_item(
+                mapping,
+                &board,
+                conn.dc,
+                &conn.config.zoho.organization_id,
+                &doc,
+                false,
+            ) {
                 Ok(c) => c,
                 Err(e) => {
                     problems.push(e.to_string());
                     break;
                 }
             };
-            if let Err(e) = monday::validate(&board, &content.values, mapping.create_labels_if_missing) {
+            if let Err(e) =
+                monday::validate(&board, &content.values, mapping.create_labels_if_missing)
+            {
                 let msg = e.to_string();
                 if !problems.contains(&msg) {
                     problems.push(msg);

@@ -139,7 +139,10 @@ pub enum DeadAction {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -174,7 +177,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             shutdown_on_signal(cancel.clone());
             app.run_until_stopped(cancel).await
         }
-        Command::Demo { listen, data_dir, interval, duration } => {
+        Command::Demo {
+            listen,
+            data_dir,
+            interval,
+            duration,
+        } => {
             // The demo narrates itself; RUST_LOG=info shows every sync as well.
             crate::telemetry::init("warn");
             crate::demo::run(crate::demo::DemoOptions {
@@ -195,12 +203,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let failed = findings.iter().filter(|f| !f.ok).count();
             if failed > 0 {
-                anyhow::bail!("{failed} check(s) failed; fix them and run `ml-connector check` again");
+                anyhow::bail!(
+                    "{failed} check(s) failed; fix them and run `ml-connector check` again"
+                );
             }
             println!("all checks passed");
             Ok(())
         }
-        Command::Connect { connection, grant_code, data_centre, organization } => {
+        Command::Connect {
+            connection,
+            grant_code,
+            data_centre,
+            organization,
+        } => {
             crate::telemetry::init("warn");
             let config = load(&cli)?;
             let opts = crate::zoho::connect_terminal::ConnectOptions {
@@ -211,16 +226,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let clock: crate::clock::SharedClock = Arc::new(SystemClock);
             let (mut stdin, mut stdout) = (std::io::stdin().lock(), std::io::stdout());
-            crate::zoho::connect_terminal::run(&config, &clock, &opts, &mut stdin, &mut stdout).await.map(|_| ())
+            crate::zoho::connect_terminal::run(&config, &clock, &opts, &mut stdin, &mut stdout)
+                .await
+                .map(|_| ())
         }
         Command::RotateKey => {
             let config = load(&cli)?;
             let clock: crate::clock::SharedClock = Arc::new(SystemClock);
             crate::zoho::connect_terminal::rotate_key(&config, &clock, &mut std::io::stdout()).await
         }
-        Command::Trace { kind, id, connection } => {
+        Command::Trace {
+            kind,
+            id,
+            connection,
+        } => {
             let config = load(&cli)?;
-            let kind: zoho_books::DocumentKind = kind.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let kind: zoho_books::DocumentKind =
+                kind.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             let connection = match connection {
                 Some(c) => c.clone(),
                 None if config.connections.len() == 1 => config.connections[0].id.clone(),
@@ -232,7 +254,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Setup { connection, write_config } => {
+        Command::Setup {
+            connection,
+            write_config,
+        } => {
             crate::telemetry::init("warn");
             let config = load(&cli)?;
             let opts = crate::setup::SetupOptions {
@@ -243,24 +268,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = crate::runtime::Runtime::build(config, Arc::new(SystemClock)).await?;
             crate::setup::run(&rt, &opts).await.map(|_| ())
         }
-        Command::Backfill { since, types, connection, dry_run } => {
+        Command::Backfill {
+            since,
+            types,
+            connection,
+            dry_run,
+        } => {
             crate::backfill::init_logging();
             let config = load(&cli)?;
-            let opts = crate::backfill::BackfillOptions { since: *since, kinds: types.clone(), connection: connection.clone(), dry_run: *dry_run };
+            let opts = crate::backfill::BackfillOptions {
+                since: *since,
+                kinds: types.clone(),
+                connection: connection.clone(),
+                dry_run: *dry_run,
+            };
             crate::backfill::run(config, opts).await
         }
         Command::Migrate => {
             let config = load(&cli)?;
             let store = Store::open(&config.database).await?;
             let n = store.migrate().await?;
-            println!("database at {} is up to date ({n} migrations)", config.database.url);
+            println!(
+                "database at {} is up to date ({n} migrations)",
+                config.database.url
+            );
             Ok(())
         }
         Command::Jobs { state, limit } => {
             let queue = open_queue(&cli).await?;
             print_jobs(&queue.list(state.as_deref(), *limit).await?);
             let s = queue.stats().await?;
-            println!("queued {} · running {} · done {} · dead {}", s.queued, s.running, s.done, s.dead);
+            println!(
+                "queued {} · running {} · done {} · dead {}",
+                s.queued, s.running, s.done, s.dead
+            );
             let store = Store::open(&load(&cli)?.database).await?;
             for line in crate::zoho::status::status_lines(&store).await? {
                 println!("{line}");
@@ -277,8 +318,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     print_jobs(&jobs);
                 }
-                DeadAction::Retry { id } => println!("{} job(s) queued again", queue.replay_dead(*id).await?),
-                DeadAction::Drop { id } => println!("{} job(s) dropped", queue.drop_dead(*id).await?),
+                DeadAction::Retry { id } => {
+                    println!("{} job(s) queued again", queue.replay_dead(*id).await?)
+                }
+                DeadAction::Drop { id } => {
+                    println!("{} job(s) dropped", queue.drop_dead(*id).await?)
+                }
             }
             Ok(())
         }
@@ -288,7 +333,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn open_queue(cli: &Cli) -> anyhow::Result<Queue> {
     let config = load(cli)?;
     let store = Store::open(&config.database).await?;
-    Ok(Queue::new(store, Arc::new(SystemClock), Duration::from_secs(config.workers.lease_seconds)))
+    Ok(Queue::new(
+        store,
+        Arc::new(SystemClock),
+        Duration::from_secs(config.workers.lease_seconds),
+    ))
 }
 
 fn print_jobs(jobs: &[crate::queue::Job]) {
@@ -311,14 +360,15 @@ fn shutdown_on_signal(cancel: CancellationToken) {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    cancel.cancel();
-                    return;
-                }
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        cancel.cancel();
+                        return;
+                    }
+                };
             tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
         }
         #[cfg(not(unix))]

@@ -25,25 +25,61 @@ pub struct DemoOptions {
 const ORG: &str = "20250101";
 const CLIENT_ID: &str = "1000.DEMOCLIENT";
 const MONDAY_TOKEN: &str = "demo-monday-token";
-const KINDS: [(&str, &str); 3] = [("invoice", "Invoices"), ("bill", "Bills"), ("purchase_order", "Purchase orders")];
+const KINDS: [(&str, &str); 3] = [
+    ("invoice", "Invoices"),
+    ("bill", "Bills"),
+    ("purchase_order", "Purchase orders"),
+];
 
 /// The columns `demo` (and the tests) give each board.
 pub fn demo_columns(kind: &str) -> Vec<SandboxColumn> {
     let labels: &[&str] = match kind {
-        "invoice" => &["Draft", "Sent", "Overdue", "Paid", "Partially paid", "Void", "Deleted"],
-        "bill" => &["Draft", "Open", "Overdue", "Paid", "Partially paid", "Void", "Deleted"],
+        "invoice" => &[
+            "Draft",
+            "Sent",
+            "Overdue",
+            "Paid",
+            "Partially paid",
+            "Void",
+            "Deleted",
+        ],
+        "bill" => &[
+            "Draft",
+            "Open",
+            "Overdue",
+            "Paid",
+            "Partially paid",
+            "Void",
+            "Deleted",
+        ],
         _ => &["Draft", "Open", "Billed", "Cancelled", "Deleted"],
     };
     vec![
         SandboxColumn::new("zoho_id", "Zoho ID", "text"),
         SandboxColumn::new("number", "Number", "text"),
-        SandboxColumn::new("party", if kind == "invoice" { "Customer" } else { "Vendor" }, "text"),
+        SandboxColumn::new(
+            "party",
+            if kind == "invoice" {
+                "Customer"
+            } else {
+                "Vendor"
+            },
+            "text",
+        ),
         SandboxColumn::new("total", "Total", "numbers"),
         SandboxColumn::new("balance", "Balance", "numbers"),
         SandboxColumn::new("currency", "Currency", "text"),
         SandboxColumn::new("reference", "Reference", "text"),
         SandboxColumn::new("date", "Date", "date"),
-        SandboxColumn::new("due_date", if kind == "purchase_order" { "Delivery date" } else { "Due date" }, "date"),
+        SandboxColumn::new(
+            "due_date",
+            if kind == "purchase_order" {
+                "Delivery date"
+            } else {
+                "Due date"
+            },
+            "date",
+        ),
         SandboxColumn::status("status", "Status", labels),
         SandboxColumn::new("link", "Zoho Books", "link"),
         SandboxColumn::new("lines", "Line items", "long_text"),
@@ -74,7 +110,11 @@ line_items = "lines"
 }
 
 fn random_alnum(len: usize) -> String {
-    rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(len).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A Zoho organization and three monday boards in the sandbox, wired for one connection
@@ -128,7 +168,11 @@ impl SandboxSetup {
     }
 
     pub fn board_id(&self, kind: &str) -> &str {
-        self.boards.iter().find(|(k, _, _)| *k == kind).map(|(_, _, id)| id.as_str()).unwrap_or("")
+        self.boards
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map(|(_, _, id)| id.as_str())
+            .unwrap_or("")
     }
 
     /// A complete configuration pointing every data centre and monday at the sandbox.
@@ -189,7 +233,10 @@ token = "{monday_token}"
     }
 
     pub fn webhook_url(&self, port: u16) -> String {
-        format!("http://127.0.0.1:{port}/webhooks/zoho/{}", self.webhook_token)
+        format!(
+            "http://127.0.0.1:{port}/webhooks/zoho/{}",
+            self.webhook_token
+        )
     }
 }
 
@@ -202,7 +249,12 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     let setup = SandboxSetup::start(ZohoSandboxConfig::default()).await?;
     setup.zoho.seed(ORG, 14, 10, 8, 42);
     let toml = setup.config_toml(opts.listen, &db);
-    let (zoho, monday, boards, webhook_secret) = (&setup.zoho, &setup.monday, &setup.boards, &setup.webhook_secret);
+    let (zoho, monday, boards, webhook_secret) = (
+        &setup.zoho,
+        &setup.monday,
+        &setup.boards,
+        &setup.webhook_secret,
+    );
     let config = Config::from_toml_str(&toml)?;
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     let port = app.port();
@@ -225,12 +277,17 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     for (kind, _) in KINDS.iter() {
         for id in document_ids(zoho, kind) {
             if let Some(body) = zoho.webhook_body(ORG, kind, &id) {
-                zoho.send_webhook(&hook, Some(webhook_secret), &body).await?;
+                zoho.send_webhook(&hook, Some(webhook_secret), &body)
+                    .await?;
             }
             ids.push((kind.to_string(), id));
         }
     }
-    println!("announced {} seeded documents; simulating changes every {:?}", ids.len(), opts.interval);
+    println!(
+        "announced {} seeded documents; simulating changes every {:?}",
+        ids.len(),
+        opts.interval
+    );
 
     let started = std::time::Instant::now();
     let mut rng = rand::rngs::StdRng::from_entropy();
@@ -296,26 +353,46 @@ fn simulate_change(
                 }),
             );
             ids.push(("invoice".into(), id.clone()));
-            Some((format!("new invoice INV-{next_number:06}"), zoho.webhook_body(ORG, "invoice", &id)?))
+            Some((
+                format!("new invoice INV-{next_number:06}"),
+                zoho.webhook_body(ORG, "invoice", &id)?,
+            ))
         }
         3..=4 => {
             // A customer pays an open invoice.
-            let open: Vec<_> = ids.iter().filter(|(k, _)| k == "invoice").cloned().collect();
+            let open: Vec<_> = ids
+                .iter()
+                .filter(|(k, _)| k == "invoice")
+                .cloned()
+                .collect();
             let (_, id) = open.get(rng.gen_range(0..open.len().max(1)))?.clone();
             let doc = zoho.document(ORG, "invoice", &id)?;
-            let balance: Decimal = doc.get("balance").and_then(|b| b.to_string().trim_matches('"').parse().ok())?;
+            let balance: Decimal = doc
+                .get("balance")
+                .and_then(|b| b.to_string().trim_matches('"').parse().ok())?;
             if balance <= Decimal::ZERO {
                 return None;
             }
             let payment = zoho.record_customer_payment(ORG, &id, balance);
-            Some((format!("payment received for invoice {id}"), serde_json::json!({ "payment": payment })))
+            Some((
+                format!("payment received for invoice {id}"),
+                serde_json::json!({ "payment": payment }),
+            ))
         }
         _ => {
             // An edit: a new reference number on some document.
             let (kind, id) = ids.get(rng.gen_range(0..ids.len().max(1)))?.clone();
             let reference = format!("REF-{}", rng.gen_range(1000..9999));
-            zoho.modify_document(ORG, &kind, &id, serde_json::json!({ "reference_number": reference }))?;
-            Some((format!("{kind} {id} edited"), zoho.webhook_body(ORG, &kind, &id)?))
+            zoho.modify_document(
+                ORG,
+                &kind,
+                &id,
+                serde_json::json!({ "reference_number": reference }),
+            )?;
+            Some((
+                format!("{kind} {id} edited"),
+                zoho.webhook_body(ORG, &kind, &id)?,
+            ))
         }
     }
 }

@@ -27,7 +27,10 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("id", &self.config.id).field("dc", &self.dc).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("id", &self.config.id)
+            .field("dc", &self.dc)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,7 +62,9 @@ impl Pauses {
     /// Pause until `until_ms`; a pause can only be extended, never shortened.
     pub fn pause(&self, connection: &str, upstream: Upstream, until_ms: i64) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry((connection.to_string(), upstream)).or_insert(until_ms);
+        let entry = map
+            .entry((connection.to_string(), upstream))
+            .or_insert(until_ms);
         *entry = (*entry).max(until_ms);
     }
 
@@ -76,7 +81,9 @@ impl Pauses {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("connections", &self.connections.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("connections", &self.connections.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,25 +123,64 @@ impl Runtime {
                 );
             }
             let dc = c.data_centre();
-            let oauth = config
-                .client_secret(dc)
-                .map(|secret| OAuthClient::new(http.clone(), endpoints.clone(), config.zoho.client_id.clone(), secret));
+            let oauth = config.client_secret(dc).map(|secret| {
+                OAuthClient::new(
+                    http.clone(),
+                    endpoints.clone(),
+                    config.zoho.client_id.clone(),
+                    secret,
+                )
+            });
             let tokens = TokenCache::new(
                 c.id.clone(),
                 dc,
                 oauth,
                 endpoints.clone(),
-                Box::new(StoredRefreshToken::new(store.clone(), keyring.clone(), c.id.clone(), c.zoho.refresh_token.clone())),
+                Box::new(StoredRefreshToken::new(
+                    store.clone(),
+                    keyring.clone(),
+                    c.id.clone(),
+                    c.zoho.refresh_token.clone(),
+                )),
                 clock.clone(),
             );
-            let books = BooksClient::new(http.clone(), endpoints.books_base(dc), c.zoho.organization_id.clone());
+            let books = BooksClient::new(
+                http.clone(),
+                endpoints.books_base(dc),
+                c.zoho.organization_id.clone(),
+            );
             // Each connection keeps to its own monday budget (see monday/limits.rs).
-            let monday = monday::MondayClient::new(http.clone(), config.monday.api_url.clone(), c.monday.token.clone())
-                .with_gate(crate::monday::limits::Limiter::new(&c.id, monday_limits, clock.clone()));
-            connections.insert(c.id.clone(), Arc::new(Connection { config: c.clone(), dc, books, tokens, monday }));
+            let monday = monday::MondayClient::new(
+                http.clone(),
+                config.monday.api_url.clone(),
+                c.monday.token.clone(),
+            )
+            .with_gate(crate::monday::limits::Limiter::new(
+                &c.id,
+                monday_limits,
+                clock.clone(),
+            ));
+            connections.insert(
+                c.id.clone(),
+                Arc::new(Connection {
+                    config: c.clone(),
+                    dc,
+                    books,
+                    tokens,
+                    monday,
+                }),
+            );
         }
-        let queue = Queue::new(store.clone(), clock.clone(), Duration::from_secs(config.workers.lease_seconds));
-        let quota = crate::zoho::quota::Quotas::new(store.clone(), clock.clone(), config.zoho.quota.clone());
+        let queue = Queue::new(
+            store.clone(),
+            clock.clone(),
+            Duration::from_secs(config.workers.lease_seconds),
+        );
+        let quota = crate::zoho::quota::Quotas::new(
+            store.clone(),
+            clock.clone(),
+            config.zoho.quota.clone(),
+        );
         let retry = RetryPolicy {
             base: Duration::from_millis(config.workers.backoff_base_ms),
             cap: Duration::from_secs(config.workers.backoff_cap_seconds),
@@ -167,7 +213,8 @@ impl Runtime {
         for c in self.connections.values() {
             let expected: &SecretString = &c.config.webhook_token;
             let expected = expected.expose_secret().as_bytes();
-            let same = expected.len() == token.len() && bool::from(expected.ct_eq(token.as_bytes()));
+            let same =
+                expected.len() == token.len() && bool::from(expected.ct_eq(token.as_bytes()));
             if same {
                 found = Some(c);
             }

@@ -5,7 +5,10 @@ use crate::store::Store;
 use chrono::{TimeZone, Utc};
 
 fn time(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms).single().map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string()).unwrap_or_default()
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// One job of the document, with the webhook event that created it (if any).
@@ -25,7 +28,12 @@ struct JobLine {
 }
 
 /// Lines describing the document, oldest first.
-pub async fn story(store: &Store, connection: &str, kind: &str, id: &str) -> anyhow::Result<Vec<String>> {
+pub async fn story(
+    store: &Store,
+    connection: &str,
+    kind: &str,
+    id: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     match store.document(connection, kind, id).await? {
         Some(d) => out.push(format!(
@@ -51,9 +59,26 @@ pub async fn story(store: &Store, connection: &str, kind: &str, id: &str) -> any
     if rows.is_empty() {
         out.push("no jobs touched it".into());
     }
-    for JobLine { job, jkind, state, attempts, max, error, created, updated, event, received, dedup } in rows {
+    for JobLine {
+        job,
+        jkind,
+        state,
+        attempts,
+        max,
+        error,
+        created,
+        updated,
+        event,
+        received,
+        dedup,
+    } in rows
+    {
         if let (Some(event), Some(received)) = (event, received) {
-            out.push(format!("{}  webhook event #{event} received (key {})", time(received), dedup.unwrap_or_default()));
+            out.push(format!(
+                "{}  webhook event #{event} received (key {})",
+                time(received),
+                dedup.unwrap_or_default()
+            ));
         }
         out.push(format!("{}  job #{job} {jkind} queued", time(created)));
         out.push(format!(

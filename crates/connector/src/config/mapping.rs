@@ -106,10 +106,19 @@ impl BoardMapping {
     /// Returns (key, problem) for the first thing wrong.
     pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         if self.board_id.is_empty() || !self.board_id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(("board_id".into(), format!("`{}` is not a monday board id (digits only, as in the board URL)", self.board_id)));
+            return Err((
+                "board_id".into(),
+                format!(
+                    "`{}` is not a monday board id (digits only, as in the board URL)",
+                    self.board_id
+                ),
+            ));
         }
         if self.columns.zoho_id.trim().is_empty() {
-            return Err(("columns.zoho_id".into(), "is required: a text column that holds the Zoho id".into()));
+            return Err((
+                "columns.zoho_id".into(),
+                "is required: a text column that holds the Zoho id".into(),
+            ));
         }
         if self.line_items == LineItemMode::Summary && self.columns.line_items.is_none() {
             // Summary without a column simply shows nothing; allowed but worth a precise message? Keep permissive.

@@ -87,7 +87,12 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://ml-connector.db".into(), busy_timeout_ms: 5_000, max_connections: 8, synchronous_full: true }
+        Self {
+            url: "sqlite://ml-connector.db".into(),
+            busy_timeout_ms: 5_000,
+            max_connections: 8,
+            synchronous_full: true,
+        }
     }
 }
 
@@ -308,32 +313,52 @@ impl Config {
 
     /// Semantic checks figment cannot do; each message names the key and the fix.
     pub fn validate(&self, path: Option<&Path>) -> Result<(), ConfigError> {
-        let origin = path.map(|p| format!("in {}: ", p.display())).unwrap_or_default();
+        let origin = path
+            .map(|p| format!("in {}: ", p.display()))
+            .unwrap_or_default();
         let err = |key: String, msg: String| ConfigError(format!("{origin}{key}: {msg}"));
         for (code, _) in self.zoho.endpoints.iter() {
             code.parse::<DataCentre>()
                 .map_err(|e| err(format!("zoho.endpoints.{code}"), e))?;
         }
-        self.zoho.quota.validate().map_err(|(k, m)| err(format!("zoho.quota.{k}"), m))?;
-        crate::monday::limits::Limits::from_config(&self.monday).map_err(|(k, m)| err(format!("monday.{k}"), m))?;
+        self.zoho
+            .quota
+            .validate()
+            .map_err(|(k, m)| err(format!("zoho.quota.{k}"), m))?;
+        crate::monday::limits::Limits::from_config(&self.monday)
+            .map_err(|(k, m)| err(format!("monday.{k}"), m))?;
         if self.workers.count == 0 {
             return Err(err("workers.count".into(), "must be at least 1".into()));
         }
         let mut seen = std::collections::HashSet::new();
         for (i, c) in self.connections.iter().enumerate() {
             let key = |k: &str| format!("connections[{i}] ({}).{k}", c.id);
-            if c.id.is_empty() || !c.id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-                return Err(err(key("id"), "use letters, digits, '-' or '_' only".into()));
+            if c.id.is_empty()
+                || !c
+                    .id
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                return Err(err(
+                    key("id"),
+                    "use letters, digits, '-' or '_' only".into(),
+                ));
             }
             if !seen.insert(c.id.clone()) {
-                return Err(err(key("id"), "is used by two connections; ids must be unique".into()));
+                return Err(err(
+                    key("id"),
+                    "is used by two connections; ids must be unique".into(),
+                ));
             }
             c.zoho
                 .data_centre
                 .parse::<DataCentre>()
                 .map_err(|e| err(key("zoho.data_centre"), e))?;
             if c.zoho.organization_id.trim().is_empty() {
-                return Err(err(key("zoho.organization_id"), "is empty; run `ml-connector connect` to list your organizations".into()));
+                return Err(err(
+                    key("zoho.organization_id"),
+                    "is empty; run `ml-connector connect` to list your organizations".into(),
+                ));
             }
             if c.webhook_token.expose_secret().len() < 24 {
                 return Err(err(
@@ -343,7 +368,8 @@ impl Config {
             }
             if let Some(s) = &c.zoho.webhook_secret {
                 let s = s.expose_secret();
-                if !(12..=50).contains(&s.len()) || !s.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+                if !(12..=50).contains(&s.len()) || !s.chars().all(|ch| ch.is_ascii_alphanumeric())
+                {
                     return Err(err(
                         key("zoho.webhook_secret"),
                         "Zoho accepts 12 to 50 letters and digits only".into(),
@@ -352,7 +378,11 @@ impl Config {
             }
             if let Some(t) = &c.monday.webhook_token {
                 let t = t.expose_secret();
-                if t.len() < 24 || !t.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+                if t.len() < 24
+                    || !t
+                        .chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+                {
                     return Err(err(
                         key("monday.webhook_token"),
                         "must be at least 24 letters, digits, '-' or '_' (e.g. `openssl rand -hex 24`)".into(),
@@ -360,9 +390,15 @@ impl Config {
                 }
             }
             for (kind, board) in &c.boards {
-                kind.parse::<DocumentKind>()
-                    .map_err(|e| err(key(&format!("boards.{kind}")), format!("{e}; use invoice, bill or purchase_order")))?;
-                board.validate().map_err(|m| err(key(&format!("boards.{kind}.{}", m.0)), m.1))?;
+                kind.parse::<DocumentKind>().map_err(|e| {
+                    err(
+                        key(&format!("boards.{kind}")),
+                        format!("{e}; use invoice, bill or purchase_order"),
+                    )
+                })?;
+                board
+                    .validate()
+                    .map_err(|m| err(key(&format!("boards.{kind}.{}", m.0)), m.1))?;
             }
         }
         Ok(())
@@ -377,7 +413,8 @@ impl Config {
         let mut endpoints = zoho_books::Endpoints::default();
         for (code, o) in &self.zoho.endpoints {
             if let Ok(dc) = code.parse::<DataCentre>() {
-                endpoints = endpoints.with_override(dc, o.accounts_url.clone(), o.api_domain.clone());
+                endpoints =
+                    endpoints.with_override(dc, o.accounts_url.clone(), o.api_domain.clone());
             }
         }
         endpoints
@@ -404,14 +441,21 @@ impl ConnectionConfig {
     }
 
     pub fn board(&self, kind: DocumentKind) -> Option<&BoardMapping> {
-        self.boards.iter().find(|(k, _)| k.parse::<DocumentKind>().ok() == Some(kind)).map(|(_, b)| b)
+        self.boards
+            .iter()
+            .find(|(k, _)| k.parse::<DocumentKind>().ok() == Some(kind))
+            .map(|(_, b)| b)
     }
 }
 
 fn describe_figment_error(e: figment::Error, path: Option<&Path>) -> ConfigError {
     let mut lines = Vec::new();
     for err in e {
-        let key = if err.path.is_empty() { "(top level)".to_string() } else { err.path.join(".") };
+        let key = if err.path.is_empty() {
+            "(top level)".to_string()
+        } else {
+            err.path.join(".")
+        };
         let source = err
             .metadata
             .as_ref()
@@ -420,8 +464,12 @@ fn describe_figment_error(e: figment::Error, path: Option<&Path>) -> ConfigError
             .unwrap_or_else(|| "configuration".into());
         // Never echo the offending value: it may be a secret put under the wrong key.
         let what = match &err.kind {
-            figment::error::Kind::InvalidType(_, expected) => format!("invalid type: expected {expected}"),
-            figment::error::Kind::InvalidValue(_, expected) => format!("invalid value: expected {expected}"),
+            figment::error::Kind::InvalidType(_, expected) => {
+                format!("invalid type: expected {expected}")
+            }
+            figment::error::Kind::InvalidValue(_, expected) => {
+                format!("invalid value: expected {expected}")
+            }
             other => other.to_string(),
         };
         lines.push(format!("{source}: key `{key}`: {what}"));

@@ -37,7 +37,10 @@ fn unknown_data_centre_names_key_and_choices() {
 
 #[test]
 fn unknown_key_is_reported_with_its_path() {
-    let text = MINIMAL.replace("[connections.monday]", "[connections.monday]\ntokne = \"x\"");
+    let text = MINIMAL.replace(
+        "[connections.monday]",
+        "[connections.monday]\ntokne = \"x\"",
+    );
     let e = Config::from_toml_str(&text).unwrap_err().to_string();
     assert!(e.contains("tokne"), "{e}");
 }
@@ -51,9 +54,13 @@ fn short_webhook_token_is_refused() {
 
 #[test]
 fn bad_board_id_and_kind_are_refused() {
-    let e = Config::from_toml_str(&MINIMAL.replace("1234567890", "my-board")).unwrap_err().to_string();
+    let e = Config::from_toml_str(&MINIMAL.replace("1234567890", "my-board"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("boards.invoice.board_id"), "{e}");
-    let e = Config::from_toml_str(&MINIMAL.replace("boards.invoice", "boards.receipt")).unwrap_err().to_string();
+    let e = Config::from_toml_str(&MINIMAL.replace("boards.invoice", "boards.receipt"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("boards.receipt"), "{e}");
 }
 
@@ -61,13 +68,23 @@ fn bad_board_id_and_kind_are_refused() {
 fn secrets_never_show_in_debug() {
     let c = Config::from_toml_str(MINIMAL).expect("valid");
     let dbg = format!("{c:?}");
-    assert!(!dbg.contains("1000.secret") && !dbg.contains("monday-secret") && !dbg.contains("0123456789abcdef0123"), "{dbg}");
+    assert!(
+        !dbg.contains("1000.secret")
+            && !dbg.contains("monday-secret")
+            && !dbg.contains("0123456789abcdef0123"),
+        "{dbg}"
+    );
 }
 
 #[test]
 fn missing_file_says_what_to_do() {
-    let e = Config::load(Some(Path::new("/nonexistent/ml.toml"))).unwrap_err().to_string();
-    assert!(e.contains("does not exist") && e.contains("--config"), "{e}");
+    let e = Config::load(Some(Path::new("/nonexistent/ml.toml")))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("does not exist") && e.contains("--config"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -75,12 +92,20 @@ fn the_shipped_example_configuration_is_valid() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config.example.toml");
     let c = Config::load(Some(&path)).expect("config.example.toml must stay valid");
     let acme = c.connection("acme").expect("example connection");
-    assert_eq!(acme.board(DocumentKind::Invoice).expect("invoice board").status_labels["partially_paid"], "Part paid");
+    assert_eq!(
+        acme.board(DocumentKind::Invoice)
+            .expect("invoice board")
+            .status_labels["partially_paid"],
+        "Part paid"
+    );
 }
 
 #[test]
 fn a_secret_under_the_wrong_key_is_not_echoed() {
-    let text = MINIMAL.replace("[connections.monday]", "[workers]\ncount = \"hunter2-secret-value\"\n[connections.monday]");
+    let text = MINIMAL.replace(
+        "[connections.monday]",
+        "[workers]\ncount = \"hunter2-secret-value\"\n[connections.monday]",
+    );
     let e = Config::from_toml_str(&text).unwrap_err().to_string();
     assert!(e.contains("workers.count") && !e.contains("hunter2"), "{e}");
 }

@@ -9,7 +9,10 @@ use maud::{html, DOCTYPE};
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<Runtime>> {
-    Router::new().route("/admin", get(index)).route("/", get(|| async { axum::response::Redirect::to("/admin") }))
+    Router::new().route("/admin", get(index)).route(
+        "/",
+        get(|| async { axum::response::Redirect::to("/admin") }),
+    )
 }
 
 async fn index(State(rt): State<Arc<Runtime>>) -> Response {
@@ -28,7 +31,13 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
             .map(|r| (r.status, r.status_reason))
             .unwrap_or(("active".into(), None));
         let synced = rt.store.count_documents(&c.config.id).await.unwrap_or(0);
-        rows.push((c.config.id.clone(), c.dc.to_string(), c.config.zoho.organization_id.clone(), status, synced));
+        rows.push((
+            c.config.id.clone(),
+            c.dc.to_string(),
+            c.config.zoho.organization_id.clone(),
+            status,
+            synced,
+        ));
     }
     html! {
         (DOCTYPE)

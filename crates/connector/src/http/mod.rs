@@ -2,8 +2,8 @@
 //! application on port 0 (zero2prod's `Application::build`).
 
 pub mod admin;
-mod operator;
 pub mod oauth;
+mod operator;
 pub mod webhooks;
 
 use crate::clock::SharedClock;
@@ -34,7 +34,11 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("could not listen on {listen} (server.listen): {e}"))?;
         let port = listener.local_addr()?.port();
-        Ok(Application { listener, port, runtime })
+        Ok(Application {
+            listener,
+            port,
+            runtime,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -49,7 +53,8 @@ impl Application {
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let workers = crate::sync::spawn_workers(self.runtime.clone(), cancel.clone());
         let refresher = crate::zoho::refresher::spawn(self.runtime.clone(), cancel.clone());
-        let reconciler = crate::sync::reconcile::spawn_scheduler(self.runtime.clone(), cancel.clone());
+        let reconciler =
+            crate::sync::reconcile::spawn_scheduler(self.runtime.clone(), cancel.clone());
         let app = router(self.runtime.clone());
         let shutdown = cancel.clone();
         axum::serve(self.listener, app)
@@ -73,11 +78,9 @@ pub fn router(rt: Arc<Runtime>) -> Router {
         .route("/healthz", get(health))
         .route("/webhooks/zoho/{token}", post(zoho_webhook))
         .route("/webhooks/monday/{token}", post(monday_webhook))
-        .merge(
-            admin::routes()
-                .merge(oauth::routes())
-                .route_layer(axum::middleware::from_fn_with_state(rt.clone(), operator::require_operator)),
-        )
+        .merge(admin::routes().merge(oauth::routes()).route_layer(
+            axum::middleware::from_fn_with_state(rt.clone(), operator::require_operator),
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(rt)
 }
@@ -100,7 +103,12 @@ async fn zoho_webhook(
         Ok(b) => b,
         Err(rejection) => return body_rejection(&rt, rejection),
     };
-    webhooks::zoho::receive(rt, token, webhooks::WebhookRequest::new(headers, query, body)).await
+    webhooks::zoho::receive(
+        rt,
+        token,
+        webhooks::WebhookRequest::new(headers, query, body),
+    )
+    .await
 }
 
 async fn monday_webhook(
@@ -113,7 +121,12 @@ async fn monday_webhook(
         Ok(b) => b,
         Err(rejection) => return body_rejection(&rt, rejection),
     };
-    webhooks::monday::receive(rt, token, webhooks::WebhookRequest::new(headers, None, body)).await
+    webhooks::monday::receive(
+        rt,
+        token,
+        webhooks::WebhookRequest::new(headers, None, body),
+    )
+    .await
 }
 
 fn body_rejection(rt: &Runtime, rejection: BytesRejection) -> Response {
@@ -121,7 +134,10 @@ fn body_rejection(rt: &Runtime, rejection: BytesRejection) -> Response {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         webhooks::reply(
             status,
-            &format!("body larger than {} bytes (server.max_body_bytes)", rt.config.server.max_body_bytes),
+            &format!(
+                "body larger than {} bytes (server.max_body_bytes)",
+                rt.config.server.max_body_bytes
+            ),
         )
     } else {
         webhooks::reply(status, &rejection.body_text())

@@ -19,8 +19,17 @@ pub struct Boards {
 
 impl Boards {
     /// The board's columns and groups, read from monday at most every five minutes.
-    pub async fn schema(&self, client: &MondayClient, board_id: &str) -> Result<Arc<Board>, MondayError> {
-        if let Some((b, at)) = self.schemas.lock().unwrap_or_else(|p| p.into_inner()).get(board_id) {
+    pub async fn schema(
+        &self,
+        client: &MondayClient,
+        board_id: &str,
+    ) -> Result<Arc<Board>, MondayError> {
+        if let Some((b, at)) = self
+            .schemas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(board_id)
+        {
             if at.elapsed() < SCHEMA_TTL {
                 return Ok(b.clone());
             }
@@ -35,7 +44,10 @@ impl Boards {
 
     /// Forget a cached structure (after a label was created or a column error).
     pub fn invalidate(&self, board_id: &str) {
-        self.schemas.lock().unwrap_or_else(|p| p.into_inner()).remove(board_id);
+        self.schemas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(board_id);
     }
 
     /// Waits for, then holds, the board's writer lock.

@@ -61,7 +61,12 @@ pub struct Job {
 }
 
 /// Inserts one job on any executor (a pool or an open transaction).
-pub(crate) async fn insert_job<'e, E>(exec: E, job: &NewJob, event_id: Option<i64>, now_ms: i64) -> anyhow::Result<i64>
+pub(crate) async fn insert_job<'e, E>(
+    exec: E,
+    job: &NewJob,
+    event_id: Option<i64>,
+    now_ms: i64,
+) -> anyhow::Result<i64>
 where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
@@ -101,7 +106,11 @@ pub struct Queue {
 
 impl Queue {
     pub fn new(store: Store, clock: SharedClock, lease: Duration) -> Self {
-        Self { store, clock, lease }
+        Self {
+            store,
+            clock,
+            lease,
+        }
     }
 
     pub fn clock(&self) -> &SharedClock {
@@ -158,9 +167,15 @@ impl Queue {
     }
 
     /// Puts the job back for a later attempt.
-    pub async fn retry_later(&self, job: &Job, delay: Duration, error: &str) -> anyhow::Result<bool> {
+    pub async fn retry_later(
+        &self,
+        job: &Job,
+        delay: Duration,
+        error: &str,
+    ) -> anyhow::Result<bool> {
         let run_at = self.clock.now_ms() + delay.as_millis() as i64;
-        self.transition(job, "queued", Some(run_at), Some(error)).await
+        self.transition(job, "queued", Some(run_at), Some(error))
+            .await
     }
 
     /// Parks the job until `until_ms` without spending an attempt (quota exhausted, reconnect needed).
@@ -185,7 +200,13 @@ impl Queue {
         self.transition(job, "dead", None, Some(reason)).await
     }
 
-    async fn transition(&self, job: &Job, state: &str, run_at: Option<i64>, error: Option<&str>) -> anyhow::Result<bool> {
+    async fn transition(
+        &self,
+        job: &Job,
+        state: &str,
+        run_at: Option<i64>,
+        error: Option<&str>,
+    ) -> anyhow::Result<bool> {
         let r = sqlx::query(
             "UPDATE jobs SET state = ?1, run_at = COALESCE(?2, run_at), last_error = COALESCE(?3, last_error),
                     lease_token = NULL, lease_expires_at = NULL, updated_at = ?4
@@ -203,9 +224,10 @@ impl Queue {
     }
 
     pub async fn stats(&self) -> anyhow::Result<QueueStats> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state")
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+                .fetch_all(self.store.pool())
+                .await?;
         let mut s = QueueStats::default();
         for (state, n) in rows {
             match state.as_str() {
@@ -260,7 +282,12 @@ impl Queue {
     }
 
     /// Jobs of one connection that are waiting or running (for `needs reconnect` parking).
-    pub async fn park_connection(&self, connection_id: &str, until_ms: i64, reason: &str) -> anyhow::Result<u64> {
+    pub async fn park_connection(
+        &self,
+        connection_id: &str,
+        until_ms: i64,
+        reason: &str,
+    ) -> anyhow::Result<u64> {
         let r = sqlx::query(
             "UPDATE jobs SET run_at = MAX(run_at, ?1), last_error = ?2, updated_at = ?3
              WHERE connection_id = ?4 AND state = 'queued'",

@@ -12,7 +12,11 @@ async fn queue() -> (Queue, ManualClock, tempdir::Dir) {
     .await
     .expect("open store");
     let clock = ManualClock::new(chrono::Utc::now());
-    (Queue::new(store, Arc::new(clock.clone()), Duration::from_secs(30)), clock, dir)
+    (
+        Queue::new(store, Arc::new(clock.clone()), Duration::from_secs(30)),
+        clock,
+        dir,
+    )
 }
 
 fn job(doc: Option<&str>, priority: i64) -> NewJob {
@@ -53,7 +57,10 @@ async fn claim_runs_each_job_once_and_completes() {
     q.enqueue(&job(None, 0)).await.unwrap();
     let j = q.claim().await.unwrap().expect("a job");
     assert_eq!(j.attempts, 1);
-    assert!(q.claim().await.unwrap().is_none(), "a running job with a live lease is not claimed twice");
+    assert!(
+        q.claim().await.unwrap().is_none(),
+        "a running job with a live lease is not claimed twice"
+    );
     assert!(q.complete(&j).await.unwrap());
     assert_eq!(q.stats().await.unwrap().done, 1);
 }
@@ -67,7 +74,10 @@ async fn expired_lease_is_reclaimed_and_the_stale_worker_is_fenced() {
     let second = q.claim().await.unwrap().expect("rescued after the lease");
     assert_eq!(second.id, first.id);
     assert_eq!(second.attempts, 2, "a crash counts as an attempt");
-    assert!(!q.complete(&first).await.unwrap(), "the stale holder cannot finish");
+    assert!(
+        !q.complete(&first).await.unwrap(),
+        "the stale holder cannot finish"
+    );
     assert!(q.complete(&second).await.unwrap());
 }
 
@@ -105,7 +115,10 @@ async fn priority_and_run_at_order_claims() {
     let rt = q.enqueue(&job(None, priority::REALTIME)).await.unwrap();
     assert_eq!(q.claim().await.unwrap().unwrap().id, rt);
     let j = q.claim().await.unwrap().unwrap();
-    assert!(q.retry_later(&j, Duration::from_secs(10), "boom").await.unwrap());
+    assert!(q
+        .retry_later(&j, Duration::from_secs(10), "boom")
+        .await
+        .unwrap());
     assert!(q.claim().await.unwrap().is_none(), "not before its run_at");
     clock.advance(chrono::Duration::seconds(11));
     let again = q.claim().await.unwrap().expect("due now");

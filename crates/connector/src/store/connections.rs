@@ -16,7 +16,13 @@ pub struct ConnectionRow {
 }
 
 impl Store {
-    pub async fn set_connection_status(&self, id: &str, status: &str, reason: Option<&str>, now_ms: i64) -> anyhow::Result<()> {
+    pub async fn set_connection_status(
+        &self,
+        id: &str,
+        status: &str,
+        reason: Option<&str>,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO connections (id, status, status_reason, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, status_reason = excluded.status_reason, updated_at = excluded.updated_at",
@@ -31,6 +37,9 @@ impl Store {
     }
 
     pub async fn connection_row(&self, id: &str) -> anyhow::Result<Option<ConnectionRow>> {
-        Ok(sqlx::query_as("SELECT * FROM connections WHERE id = ?1").bind(id).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as("SELECT * FROM connections WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
     }
 }

@@ -17,7 +17,12 @@ pub struct DocumentRow {
 }
 
 impl Store {
-    pub async fn document(&self, connection_id: &str, kind: &str, zoho_id: &str) -> anyhow::Result<Option<DocumentRow>> {
+    pub async fn document(
+        &self,
+        connection_id: &str,
+        kind: &str,
+        zoho_id: &str,
+    ) -> anyhow::Result<Option<DocumentRow>> {
         Ok(sqlx::query_as(
             "SELECT * FROM documents WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3",
         )
@@ -37,7 +42,14 @@ impl Store {
 
     /// Notes that a create is about to be sent, so a crash after monday applied it is detected
     /// (item_id stays NULL) and the next attempt looks the item up instead of creating again.
-    pub async fn mark_create_pending(&self, connection_id: &str, kind: &str, zoho_id: &str, board_id: &str, now_ms: i64) -> anyhow::Result<()> {
+    pub async fn mark_create_pending(
+        &self,
+        connection_id: &str,
+        kind: &str,
+        zoho_id: &str,
+        board_id: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO documents (connection_id, kind, zoho_id, board_id, item_id, synced_at)
              VALUES (?1, ?2, ?3, ?4, NULL, ?5)
@@ -91,7 +103,14 @@ impl Store {
     }
 
     /// Moves the recorded version forward without a monday write (content unchanged).
-    pub async fn touch_document(&self, connection_id: &str, kind: &str, zoho_id: &str, last_modified_ms: Option<i64>, now_ms: i64) -> anyhow::Result<()> {
+    pub async fn touch_document(
+        &self,
+        connection_id: &str,
+        kind: &str,
+        zoho_id: &str,
+        last_modified_ms: Option<i64>,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE documents SET last_modified_ms = MAX(COALESCE(last_modified_ms, 0), COALESCE(?4, 0)), synced_at = ?5
              WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3",
@@ -106,7 +125,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn mark_deleted(&self, connection_id: &str, kind: &str, zoho_id: &str, now_ms: i64) -> anyhow::Result<()> {
+    pub async fn mark_deleted(
+        &self,
+        connection_id: &str,
+        kind: &str,
+        zoho_id: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
         sqlx::query("UPDATE documents SET deleted = 1, synced_at = ?4 WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3")
             .bind(connection_id)
             .bind(kind)
@@ -118,7 +143,12 @@ impl Store {
     }
 
     /// Drops the item of a document whose item was archived, so the next sync creates a new one.
-    pub async fn forget_item(&self, connection_id: &str, kind: &str, zoho_id: &str) -> anyhow::Result<()> {
+    pub async fn forget_item(
+        &self,
+        connection_id: &str,
+        kind: &str,
+        zoho_id: &str,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE documents SET item_id = NULL, content_hash = NULL, subitems = NULL, deleted = 0
              WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3",
@@ -132,7 +162,12 @@ impl Store {
     }
 
     /// Forces the next sync to write (the item was marked deleted and must be restored).
-    pub async fn clear_content_hash(&self, connection_id: &str, kind: &str, zoho_id: &str) -> anyhow::Result<()> {
+    pub async fn clear_content_hash(
+        &self,
+        connection_id: &str,
+        kind: &str,
+        zoho_id: &str,
+    ) -> anyhow::Result<()> {
         sqlx::query("UPDATE documents SET content_hash = NULL, deleted = 0 WHERE connection_id = ?1 AND kind = ?2 AND zoho_id = ?3")
             .bind(connection_id)
             .bind(kind)
@@ -143,10 +178,12 @@ impl Store {
     }
 
     pub async fn count_documents(&self, connection_id: &str) -> anyhow::Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM documents WHERE connection_id = ?1 AND item_id IS NOT NULL")
-            .bind(connection_id)
-            .fetch_one(self.pool())
-            .await?;
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM documents WHERE connection_id = ?1 AND item_id IS NOT NULL",
+        )
+        .bind(connection_id)
+        .fetch_one(self.pool())
+        .await?;
         Ok(n)
     }
 }

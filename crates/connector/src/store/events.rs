@@ -24,7 +24,11 @@ pub enum Inserted {
 impl Store {
     /// Records the event and enqueues its jobs atomically. A duplicate (same dedup key) stores
     /// nothing and enqueues nothing. Returns only after commit.
-    pub async fn record_event(&self, event: EventInsert<'_>, jobs: &[NewJob]) -> anyhow::Result<Inserted> {
+    pub async fn record_event(
+        &self,
+        event: EventInsert<'_>,
+        jobs: &[NewJob],
+    ) -> anyhow::Result<Inserted> {
         let mut tx = self.pool().begin().await?;
         let row: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO events (source, connection_id, dedup_key, received_at, content_type, body)

@@ -48,7 +48,11 @@ impl Store {
             // FULL: a webhook answered 2xx must survive a power loss, not only a process crash.
             // FULL (the default) makes a webhook answered 2xx survive a power loss, not only a
             // process crash; NORMAL trades that for fewer fsyncs.
-            .synchronous(if config.synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+            .synchronous(if config.synchronous_full {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
             .busy_timeout(Duration::from_millis(config.busy_timeout_ms))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -56,7 +60,10 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("could not open the database at {url}"))?;
-        MIGRATOR.run(&pool).await.context("could not apply database migrations")?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("could not apply database migrations")?;
         Ok(Store { pool })
     }
 

@@ -20,7 +20,10 @@ pub enum Outcome {
 
 /// A valid access token, or the job error that says why not (marking the connection when it
 /// needs a reconnect, so its jobs wait instead of flooding the dead state).
-pub(crate) async fn access_token(rt: &Runtime, conn: &Connection) -> Result<secrecy::SecretString, JobError> {
+pub(crate) async fn access_token(
+    rt: &Runtime,
+    conn: &Connection,
+) -> Result<secrecy::SecretString, JobError> {
     match conn.tokens.access_token().await {
         Ok(t) => Ok(t),
         Err(e) => match crate::zoho::status::park_if_unusable(rt, conn, &e).await {
@@ -31,23 +34,38 @@ pub(crate) async fn access_token(rt: &Runtime, conn: &Connection) -> Result<secr
 }
 
 /// GET the document, refreshing the token once on a 401. `Ok(None)` means Zoho no longer has it.
-pub(crate) async fn fetch(rt: &Runtime, conn: &Connection, kind: DocumentKind, id: &str) -> Result<Option<Document>, JobError> {
+pub(crate) async fn fetch(
+    rt: &Runtime,
+    conn: &Connection,
+    kind: DocumentKind,
+    id: &str,
+) -> Result<Option<Document>, JobError> {
     let mut token = access_token(rt, conn).await?;
     for attempt in 0..2 {
         let call = conn.books.get_document(&token, kind, id);
-        match rt.quota.call(&conn.books, crate::zoho::quota::Priority::current(), call).await? {
+        match rt
+            .quota
+            .call(&conn.books, crate::zoho::quota::Priority::current(), call)
+            .await?
+        {
             Ok(doc) => return Ok(Some(doc)),
             Err(BooksError::NotFound { .. }) => return Ok(None),
-            Err(BooksError::Unauthorized { code: Some(57), .. }) => return Err(not_permitted(conn, kind)),
+            Err(BooksError::Unauthorized { code: Some(57), .. }) => {
+                return Err(not_permitted(conn, kind))
+            }
             Err(BooksError::Unauthorized { .. }) if attempt == 0 => {
                 conn.tokens.invalidate(&token).await;
                 token = access_token(rt, conn).await?;
             }
-            Err(BooksError::Unauthorized { code: Some(14), .. }) => return Err(crate::zoho::status::fresh_token_refused(rt, conn).await),
+            Err(BooksError::Unauthorized { code: Some(14), .. }) => {
+                return Err(crate::zoho::status::fresh_token_refused(rt, conn).await)
+            }
             Err(e) => return Err(books_error(e, rt.clock.now_ms())),
         }
     }
-    Err(JobError::retry("Zoho refused a freshly refreshed token (401); will retry"))
+    Err(JobError::retry(
+        "Zoho refused a freshly refreshed token (401); will retry",
+    ))
 }
 
 /// Whether a webhook's copy of a document can stand in for a fetch. Zoho's payload shape is
@@ -77,7 +95,10 @@ fn idempotency_key(conn: &Connection, doc: &Document, hash: &str, op: &str) -> S
         conn.config.zoho.organization_id.as_str(),
         doc.kind.as_str(),
         doc.id.as_str(),
-        &doc.last_modified_time.map(|t| t.timestamp_millis()).unwrap_or(0).to_string(),
+        &doc.last_modified_time
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(0)
+            .to_string(),
         hash,
         op,
     ] {
@@ -109,41 +130,74 @@ pub(crate) async fn sync_document(
             None => return handle_deleted(rt, conn, mapping, kind, id).await,
         },
     };
-    let mut row = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)?;
+    let mut row = rt
+        .store
+        .document(cid, kind.as_str(), id)
+        .await
+        .map_err(store_err)?;
     if row.as_ref().is_some_and(|r| r.deleted != 0) {
         // Zoho has the document again (restored, or a lookup failed earlier). An archived item
         // stays archived; a new item is created. A marked item is simply updated.
         if mapping.on_delete == DeletionPolicy::Archive {
-            rt.store.forget_item(cid, kind.as_str(), id).await.map_err(store_err)?;
+            rt.store
+                .forget_item(cid, kind.as_str(), id)
+                .await
+                .map_err(store_err)?;
         } else {
-            rt.store.clear_content_hash(cid, kind.as_str(), id).await.map_err(store_err)?;
+            rt.store
+                .clear_content_hash(cid, kind.as_str(), id)
+                .await
+                .map_err(store_err)?;
         }
-        row = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)?;
+        row = rt
+            .store
+            .document(cid, kind.as_str(), id)
+            .await
+            .map_err(store_err)?;
     }
     let lmt = doc.last_modified_time.map(|t| t.timestamp_millis());
     if let (Some(seen), Some(this)) = (row.as_ref().and_then(|r| r.last_modified_ms), lmt) {
         if this < seen {
-            tracing::info!(connection = cid, kind = kind.as_str(), id, "older version ignored");
+            tracing::info!(
+                connection = cid,
+                kind = kind.as_str(),
+                id,
+                "older version ignored"
+            );
             return Ok(Outcome::Older);
         }
     }
     let board = rt.boards.schema(&conn.monday, &mapping.board_id).await?;
     let lines = super::subitems::plan(rt, conn, mapping, &board, &doc).await?;
     let subitems_used = lines.is_some();
-    let content = build_item(mapping, &board, conn.dc, &conn.config.zoho.organization_id, &doc, subitems_used)
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let values = monday::validate(&board, &content.values, mapping.create_labels_if_missing).map_err(|e| {
-        rt.boards.invalidate(&mapping.board_id);
-        JobError::Permanent(e.to_string())
-    })?;
-    let content = ItemContent { name: content.name, values };
+    let content = build_item(
+        mapping,
+        &board,
+        conn.dc,
+        &conn.config.zoho.organization_id,
+        &doc,
+        subitems_used,
+    )
+    .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let values = monday::validate(&board, &content.values, mapping.create_labels_if_missing)
+        .map_err(|e| {
+            rt.boards.invalidate(&mapping.board_id);
+            JobError::Permanent(e.to_string())
+        })?;
+    let content = ItemContent {
+        name: content.name,
+        values,
+    };
     let hash = content_hash(&content);
     if let Some(r) = &row {
         if r.item_id.is_some()
             && r.content_hash.as_deref() == Some(hash.as_str())
             && super::subitems::in_step(lines.as_ref(), r.subitems.as_deref())
         {
-            rt.store.touch_document(cid, kind.as_str(), id, lmt, rt.clock.now_ms()).await.map_err(store_err)?;
+            rt.store
+                .touch_document(cid, kind.as_str(), id, lmt, rt.clock.now_ms())
+                .await
+                .map_err(store_err)?;
             return Ok(Outcome::Unchanged);
         }
     }
@@ -153,7 +207,14 @@ pub(crate) async fn sync_document(
         Some(item) => {
             // Only the lines may have changed: then the parent item needs no write.
             if row.as_ref().and_then(|r| r.content_hash.as_deref()) != Some(hash.as_str()) {
-                update(conn, mapping, &item, &content, &idempotency_key(conn, &doc, &hash, "update")).await?;
+                update(
+                    conn,
+                    mapping,
+                    &item,
+                    &content,
+                    &idempotency_key(conn, &doc, &hash, "update"),
+                )
+                .await?;
             }
             (item, Outcome::Updated)
         }
@@ -161,17 +222,32 @@ pub(crate) async fn sync_document(
             // A pending row or an earlier attempt means a create may already have landed.
             let maybe_created = row.is_some() || attempt > 1;
             let existing = if maybe_created {
-                conn.monday.find_items_by_column_value(&mapping.board_id, &mapping.columns.zoho_id, id).await?
+                conn.monday
+                    .find_items_by_column_value(&mapping.board_id, &mapping.columns.zoho_id, id)
+                    .await?
             } else {
                 Vec::new()
             };
             if let Some(item) = existing.into_iter().next() {
                 let item = item.to_string();
-                update(conn, mapping, &item, &content, &idempotency_key(conn, &doc, &hash, "update")).await?;
+                update(
+                    conn,
+                    mapping,
+                    &item,
+                    &content,
+                    &idempotency_key(conn, &doc, &hash, "update"),
+                )
+                .await?;
                 (item, Outcome::Updated)
             } else {
                 rt.store
-                    .mark_create_pending(cid, kind.as_str(), id, &mapping.board_id, rt.clock.now_ms())
+                    .mark_create_pending(
+                        cid,
+                        kind.as_str(),
+                        id,
+                        &mapping.board_id,
+                        rt.clock.now_ms(),
+                    )
                     .await
                     .map_err(store_err)?;
                 let item = conn
@@ -203,7 +279,17 @@ pub(crate) async fn sync_document(
         None => None,
     };
     rt.store
-        .save_document(cid, kind.as_str(), id, &mapping.board_id, &item_id, lmt, &hash, subitems.as_deref(), rt.clock.now_ms())
+        .save_document(
+            cid,
+            kind.as_str(),
+            id,
+            &mapping.board_id,
+            &item_id,
+            lmt,
+            &hash,
+            subitems.as_deref(),
+            rt.clock.now_ms(),
+        )
         .await
         .map_err(store_err)?;
     super::audit::remember_status(rt, conn, mapping, &doc).await?;
@@ -211,18 +297,41 @@ pub(crate) async fn sync_document(
     Ok(outcome)
 }
 
-async fn update(conn: &Connection, mapping: &BoardMapping, item: &str, content: &ItemContent, key: &str) -> Result<(), JobError> {
+async fn update(
+    conn: &Connection,
+    mapping: &BoardMapping,
+    item: &str,
+    content: &ItemContent,
+    key: &str,
+) -> Result<(), JobError> {
     let mut values = content.values.clone();
     values.insert("name", ColumnValue::Text(content.name.clone()));
     conn.monday
-        .change_column_values(&mapping.board_id, item, &values, mapping.create_labels_if_missing, Some(key))
+        .change_column_values(
+            &mapping.board_id,
+            item,
+            &values,
+            mapping.create_labels_if_missing,
+            Some(key),
+        )
         .await?;
     Ok(())
 }
 
-async fn handle_deleted(rt: &Runtime, conn: &Connection, mapping: &BoardMapping, kind: DocumentKind, id: &str) -> Result<Outcome, JobError> {
+async fn handle_deleted(
+    rt: &Runtime,
+    conn: &Connection,
+    mapping: &BoardMapping,
+    kind: DocumentKind,
+    id: &str,
+) -> Result<Outcome, JobError> {
     let cid = conn.config.id.as_str();
-    let Some(row) = rt.store.document(cid, kind.as_str(), id).await.map_err(store_err)? else {
+    let Some(row) = rt
+        .store
+        .document(cid, kind.as_str(), id)
+        .await
+        .map_err(store_err)?
+    else {
         // Never synced: nothing to do.
         return Ok(Outcome::Deleted);
     };
@@ -237,13 +346,18 @@ async fn handle_deleted(rt: &Runtime, conn: &Connection, mapping: &BoardMapping,
                 if let Some(col) = &mapping.columns.status {
                     let mut v = ColumnValues::default();
                     v.insert(col.clone(), ColumnValue::StatusLabel("Deleted".into()));
-                    conn.monday.change_column_values(&mapping.board_id, item, &v, true, None).await?;
+                    conn.monday
+                        .change_column_values(&mapping.board_id, item, &v, true, None)
+                        .await?;
                 }
             }
             DeletionPolicy::Ignore => {}
         }
     }
-    rt.store.mark_deleted(cid, kind.as_str(), id, rt.clock.now_ms()).await.map_err(store_err)?;
+    rt.store
+        .mark_deleted(cid, kind.as_str(), id, rt.clock.now_ms())
+        .await
+        .map_err(store_err)?;
     tracing::info!(connection = cid, kind = kind.as_str(), id, policy = ?mapping.on_delete, "document deleted in Zoho");
     Ok(Outcome::Deleted)
 }

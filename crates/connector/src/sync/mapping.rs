@@ -67,7 +67,9 @@ fn title_case(s: &str) -> String {
             let lower = w.to_lowercase();
             if i == 0 {
                 let mut c = lower.chars();
-                c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
             } else {
                 lower
             }
@@ -103,12 +105,21 @@ pub fn zoho_web_url(dc: DataCentre, org: &str, doc: &Document) -> String {
 
 /// One line per line item: `2 × Widget @ 10.00 = 20.00`.
 pub fn line_items_summary(doc: &Document) -> String {
-    let Some(lines) = &doc.line_items else { return String::new() };
+    let Some(lines) = &doc.line_items else {
+        return String::new();
+    };
     lines
         .iter()
         .map(|l| {
-            let name = l.name.clone().or_else(|| l.description.clone()).unwrap_or_else(|| "(item)".into());
-            let qty = l.quantity.map(|q| q.normalize().to_string()).unwrap_or_else(|| "1".into());
+            let name = l
+                .name
+                .clone()
+                .or_else(|| l.description.clone())
+                .unwrap_or_else(|| "(item)".into());
+            let qty = l
+                .quantity
+                .map(|q| q.normalize().to_string())
+                .unwrap_or_else(|| "1".into());
             let rate = l.rate.map(|r| r.to_string()).unwrap_or_default();
             let total = l.item_total.map(|t| t.to_string()).unwrap_or_default();
             format!("{qty} × {name} @ {rate} = {total}")
@@ -129,7 +140,12 @@ fn item_name(mapping: &BoardMapping, doc: &Document) -> String {
 }
 
 /// Encodes one field for the column's actual type.
-fn encode(board: &Board, column_id: &str, field: &str, value: FieldValue) -> Result<(String, ColumnValue), EncodeError> {
+fn encode(
+    board: &Board,
+    column_id: &str,
+    field: &str,
+    value: FieldValue,
+) -> Result<(String, ColumnValue), EncodeError> {
     let column = board.column(column_id);
     let Some(column) = column else {
         // Let monday::validate name the missing column with the board; pass the value as text.
@@ -156,10 +172,20 @@ fn encode(board: &Board, column_id: &str, field: &str, value: FieldValue) -> Res
         },
         (ColumnType::Date, FieldValue::Date(d)) => ColumnValue::Date(d),
         (ColumnType::Timeline, FieldValue::Date(d)) => ColumnValue::Timeline { from: d, to: d },
-        (ColumnType::Status, FieldValue::Label(l) | FieldValue::Text(l)) => ColumnValue::StatusLabel(l),
-        (ColumnType::Dropdown, FieldValue::Label(l) | FieldValue::Text(l)) => ColumnValue::DropdownLabels(vec![l]),
-        (ColumnType::Link, FieldValue::Url(u)) => ColumnValue::Link { url: u, text: "Open in Zoho Books".into() },
-        (ColumnType::Email, FieldValue::Email(e)) => ColumnValue::Email { text: e.clone(), email: e },
+        (ColumnType::Status, FieldValue::Label(l) | FieldValue::Text(l)) => {
+            ColumnValue::StatusLabel(l)
+        }
+        (ColumnType::Dropdown, FieldValue::Label(l) | FieldValue::Text(l)) => {
+            ColumnValue::DropdownLabels(vec![l])
+        }
+        (ColumnType::Link, FieldValue::Url(u)) => ColumnValue::Link {
+            url: u,
+            text: "Open in Zoho Books".into(),
+        },
+        (ColumnType::Email, FieldValue::Email(e)) => ColumnValue::Email {
+            text: e.clone(),
+            email: e,
+        },
         (_, v) => return Err(fail(&v)),
     };
     Ok((column_id.to_string(), encoded))
@@ -174,7 +200,9 @@ fn fallback_text(v: FieldValue) -> ColumnValue {
 
 fn describe(v: &FieldValue) -> String {
     match v {
-        FieldValue::Text(s) | FieldValue::Label(s) | FieldValue::Url(s) | FieldValue::Email(s) => s.clone(),
+        FieldValue::Text(s) | FieldValue::Label(s) | FieldValue::Url(s) | FieldValue::Email(s) => {
+            s.clone()
+        }
         FieldValue::Money(d) => d.to_string(),
         FieldValue::Date(d) => d.format("%Y-%m-%d").to_string(),
         FieldValue::Missing => String::new(),
@@ -182,11 +210,20 @@ fn describe(v: &FieldValue) -> String {
 }
 
 fn opt_text(v: Option<&String>) -> FieldValue {
-    v.filter(|s| !s.is_empty()).map(|s| FieldValue::Text(s.clone())).unwrap_or(FieldValue::Missing)
+    v.filter(|s| !s.is_empty())
+        .map(|s| FieldValue::Text(s.clone()))
+        .unwrap_or(FieldValue::Missing)
 }
 
 /// Item name and column values for a document on its board.
-pub fn build_item(mapping: &BoardMapping, board: &Board, dc: DataCentre, org: &str, doc: &Document, subitems_used: bool) -> Result<ItemContent, EncodeError> {
+pub fn build_item(
+    mapping: &BoardMapping,
+    board: &Board,
+    dc: DataCentre,
+    org: &str,
+    doc: &Document,
+    subitems_used: bool,
+) -> Result<ItemContent, EncodeError> {
     let cols = &mapping.columns;
     let money = |d: Option<Decimal>| d.map(FieldValue::Money).unwrap_or(FieldValue::Missing);
     let date = |d: Option<NaiveDate>| d.map(FieldValue::Date).unwrap_or(FieldValue::Missing);
@@ -195,7 +232,11 @@ pub fn build_item(mapping: &BoardMapping, board: &Board, dc: DataCentre, org: &s
         ("party", &cols.party, opt_text(doc.party_name.as_ref())),
         ("total", &cols.total, money(doc.total)),
         ("balance", &cols.balance, money(doc.balance)),
-        ("currency", &cols.currency, opt_text(doc.currency_code.as_ref())),
+        (
+            "currency",
+            &cols.currency,
+            opt_text(doc.currency_code.as_ref()),
+        ),
         ("date", &cols.date, date(doc.date)),
         ("due_date", &cols.due_date, date(doc.due_date)),
         (
@@ -206,13 +247,33 @@ pub fn build_item(mapping: &BoardMapping, board: &Board, dc: DataCentre, org: &s
                 .map(|s| FieldValue::Label(status_label(mapping, doc.kind, s)))
                 .unwrap_or(FieldValue::Missing),
         ),
-        ("reference", &cols.reference, opt_text(doc.reference_number.as_ref())),
-        ("email", &cols.email, doc.email.clone().map(FieldValue::Email).unwrap_or(FieldValue::Missing)),
-        ("link", &cols.link, FieldValue::Url(zoho_web_url(dc, org, doc))),
+        (
+            "reference",
+            &cols.reference,
+            opt_text(doc.reference_number.as_ref()),
+        ),
+        (
+            "email",
+            &cols.email,
+            doc.email
+                .clone()
+                .map(FieldValue::Email)
+                .unwrap_or(FieldValue::Missing),
+        ),
+        (
+            "link",
+            &cols.link,
+            FieldValue::Url(zoho_web_url(dc, org, doc)),
+        ),
     ];
-    let summary_wanted = mapping.line_items == LineItemMode::Summary || (mapping.line_items == LineItemMode::Subitems && !subitems_used);
+    let summary_wanted = mapping.line_items == LineItemMode::Summary
+        || (mapping.line_items == LineItemMode::Subitems && !subitems_used);
     if summary_wanted && doc.line_items.is_some() {
-        fields.push(("line_items", &cols.line_items, FieldValue::Text(line_items_summary(doc))));
+        fields.push((
+            "line_items",
+            &cols.line_items,
+            FieldValue::Text(line_items_summary(doc)),
+        ));
     }
     let mut values = ColumnValues::default();
     values.insert(cols.zoho_id.clone(), ColumnValue::Text(doc.id.clone()));
@@ -226,13 +287,18 @@ pub fn build_item(mapping: &BoardMapping, board: &Board, dc: DataCentre, org: &s
         let value = doc
             .custom_fields
             .iter()
-            .find(|f| f.label.eq_ignore_ascii_case(label) || f.api_name.as_deref() == Some(label.as_str()))
+            .find(|f| {
+                f.label.eq_ignore_ascii_case(label) || f.api_name.as_deref() == Some(label.as_str())
+            })
             .map(|f| custom_value(&f.value))
             .unwrap_or(FieldValue::Missing);
         let (id, v) = encode(board, column, &format!("custom field `{label}`"), value)?;
         values.insert(id, v);
     }
-    Ok(ItemContent { name: item_name(mapping, doc), values })
+    Ok(ItemContent {
+        name: item_name(mapping, doc),
+        values,
+    })
 }
 
 fn custom_value(v: &serde_json::Value) -> FieldValue {
@@ -246,7 +312,11 @@ fn custom_value(v: &serde_json::Value) -> FieldValue {
                 FieldValue::Text(s.clone())
             }
         }
-        serde_json::Value::Number(n) => n.to_string().parse::<Decimal>().map(FieldValue::Money).unwrap_or(FieldValue::Text(n.to_string())),
+        serde_json::Value::Number(n) => n
+            .to_string()
+            .parse::<Decimal>()
+            .map(FieldValue::Money)
+            .unwrap_or(FieldValue::Text(n.to_string())),
         other => FieldValue::Text(other.to_string()),
     }
 }
@@ -257,14 +327,27 @@ mod tests {
 
     #[test]
     fn statuses_map_through_defaults_and_overrides() {
-        assert_eq!(default_status_label(DocumentKind::Invoice, "partially_paid"), "Partially paid");
-        assert_eq!(default_status_label(DocumentKind::PurchaseOrder, "billed"), "Billed");
-        assert_eq!(default_status_label(DocumentKind::Bill, "awaiting_approval"), "Awaiting approval");
+        assert_eq!(
+            default_status_label(DocumentKind::Invoice, "partially_paid"),
+            "Partially paid"
+        );
+        assert_eq!(
+            default_status_label(DocumentKind::PurchaseOrder, "billed"),
+            "Billed"
+        );
+        assert_eq!(
+            default_status_label(DocumentKind::Bill, "awaiting_approval"),
+            "Awaiting approval"
+        );
     }
 
     #[test]
     fn web_links_use_the_data_centre_host() {
-        let doc = Document::from_json(DocumentKind::Bill, &serde_json::json!({"bill_id": "42"})).expect("doc");
-        assert_eq!(zoho_web_url(DataCentre::Ca, "7", &doc), "https://books.zohocloud.ca/app/7#/bills/42");
+        let doc = Document::from_json(DocumentKind::Bill, &serde_json::json!({"bill_id": "42"}))
+            .expect("doc");
+        assert_eq!(
+            zoho_web_url(DataCentre::Ca, "7", &doc),
+            "https://books.zohocloud.ca/app/7#/bills/42"
+        );
     }
 }

@@ -54,14 +54,24 @@ impl JobPayload {
     /// Jobs for one document share a key so they never run at the same time.
     pub fn document_key(&self, connection_id: &str) -> Option<String> {
         match self {
-            JobPayload::SyncDocument { document_kind, id, .. } => Some(format!("{connection_id}:{}:{id}", document_kind.as_str())),
+            JobPayload::SyncDocument {
+                document_kind, id, ..
+            } => Some(format!("{connection_id}:{}:{id}", document_kind.as_str())),
             JobPayload::SyncPayment { .. } | JobPayload::AuditStatusChange { .. } => None,
             // One poll per connection and kind at a time.
-            JobPayload::Reconcile { document_kind } => Some(format!("{connection_id}:reconcile:{}", document_kind.as_str())),
+            JobPayload::Reconcile { document_kind } => Some(format!(
+                "{connection_id}:reconcile:{}",
+                document_kind.as_str()
+            )),
         }
     }
 
-    pub fn into_new_job(self, connection_id: &str, priority: i64, max_attempts: u32) -> crate::queue::NewJob {
+    pub fn into_new_job(
+        self,
+        connection_id: &str,
+        priority: i64,
+        max_attempts: u32,
+    ) -> crate::queue::NewJob {
         crate::queue::NewJob {
             connection_id: connection_id.to_string(),
             kind: self.job_kind().to_string(),
@@ -88,14 +98,21 @@ pub enum JobError {
     /// scope the hint holds for every job of the connection on that upstream, not just this one
     /// (monday's limits are per account, Zoho's per organization).
     #[error("{reason}")]
-    Retry { reason: String, after: Option<Duration>, pause: Option<Upstream> },
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+        pause: Option<Upstream>,
+    },
     /// Retrying cannot help (bad mapping, rejected value): dead state with this reason.
     #[error("{0}")]
     Permanent(String),
     /// The connection itself cannot work (a credential was refused): mark it with `status` for
     /// the operator and park all its jobs, instead of sending them to the dead state one by one.
     #[error("{reason}")]
-    Unusable { status: &'static str, reason: String },
+    Unusable {
+        status: &'static str,
+        reason: String,
+    },
     /// Not this job's fault (quota exhausted, reconnect needed): wait without spending an attempt.
     #[error("{reason}")]
     Park { until_ms: i64, reason: String },
@@ -103,7 +120,11 @@ pub enum JobError {
 
 impl JobError {
     pub fn retry(reason: impl Into<String>) -> Self {
-        JobError::Retry { reason: reason.into(), after: None, pause: None }
+        JobError::Retry {
+            reason: reason.into(),
+            after: None,
+            pause: None,
+        }
     }
 }
 
@@ -162,7 +183,11 @@ impl From<crate::zoho::TokenError> for JobError {
     fn from(e: crate::zoho::TokenError) -> Self {
         use crate::zoho::TokenError as T;
         match e {
-            T::Throttled => JobError::Retry { reason: e.to_string(), after: Some(Duration::from_secs(60)), pause: None },
+            T::Throttled => JobError::Retry {
+                reason: e.to_string(),
+                after: Some(Duration::from_secs(60)),
+                pause: None,
+            },
             T::Transient(_) => JobError::retry(e.to_string()),
             other => JobError::Permanent(other.to_string()),
         }

@@ -7,30 +7,61 @@ use crate::queue::priority;
 use crate::runtime::{Connection, Runtime};
 use zoho_books::{BooksError, DocumentKind};
 
-pub(crate) async fn sync_payment(rt: &Runtime, conn: &Connection, vendor: bool, payment_id: &str, known: Vec<String>) -> Result<usize, JobError> {
+pub(crate) async fn sync_payment(
+    rt: &Runtime,
+    conn: &Connection,
+    vendor: bool,
+    payment_id: &str,
+    known: Vec<String>,
+) -> Result<usize, JobError> {
     let ids = if known.is_empty() {
         let token = access_token(rt, conn).await?;
         let priority = crate::zoho::quota::Priority::current();
         let fetched = if vendor {
-            rt.quota.call(&conn.books, priority, conn.books.get_vendor_payment(&token, payment_id)).await?.map(|p| p.bill_ids)
+            rt.quota
+                .call(
+                    &conn.books,
+                    priority,
+                    conn.books.get_vendor_payment(&token, payment_id),
+                )
+                .await?
+                .map(|p| p.bill_ids)
         } else {
-            rt.quota.call(&conn.books, priority, conn.books.get_customer_payment(&token, payment_id)).await?.map(|p| p.invoice_ids)
+            rt.quota
+                .call(
+                    &conn.books,
+                    priority,
+                    conn.books.get_customer_payment(&token, payment_id),
+                )
+                .await?
+                .map(|p| p.invoice_ids)
         };
         match fetched {
             Ok(ids) => ids,
             Err(BooksError::NotFound { .. }) => return Ok(0),
             Err(BooksError::Unauthorized { .. }) => {
                 conn.tokens.invalidate(&token).await;
-                return Err(JobError::retry("Zoho refused the access token (401); refreshed, will retry"));
+                return Err(JobError::retry(
+                    "Zoho refused the access token (401); refreshed, will retry",
+                ));
             }
             Err(e) => return Err(books_error(e, rt.clock.now_ms())),
         }
     } else {
         known
     };
-    let kind = if vendor { DocumentKind::Bill } else { DocumentKind::Invoice };
+    let kind = if vendor {
+        DocumentKind::Bill
+    } else {
+        DocumentKind::Invoice
+    };
     for id in &ids {
-        let job = JobPayload::SyncDocument { document_kind: kind, id: id.clone(), snapshot: None }.into_new_job(
+        let job = JobPayload::SyncDocument {
+            document_kind: kind,
+            id: id.clone(),
+            snapshot: None,
+        }
+        .into_new_job(
             &conn.config.id,
             priority::REALTIME,
             rt.config.workers.max_attempts,

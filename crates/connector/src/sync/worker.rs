@@ -58,13 +58,24 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
         return;
     }
     // An upstream asked this connection to wait: hold the job until then, spending no attempt.
-    if let Some(until_ms) = rt.pauses.paused_until(&job.connection_id, rt.clock.now_ms()) {
-        let _ = rt.queue.park(&job, until_ms, "waiting as the upstream API asked (rate limit)").await;
+    if let Some(until_ms) = rt
+        .pauses
+        .paused_until(&job.connection_id, rt.clock.now_ms())
+    {
+        let _ = rt
+            .queue
+            .park(
+                &job,
+                until_ms,
+                "waiting as the upstream API asked (rate limit)",
+            )
+            .await;
         return;
     }
     let heartbeat_every = Duration::from_secs(rt.config.workers.lease_seconds.max(3) / 3);
     // The job's queue priority is its Zoho quota class (real-time first).
-    let work = crate::zoho::quota::Priority::from_job_priority(job.priority).scope(execute(rt, &job));
+    let work =
+        crate::zoho::quota::Priority::from_job_priority(job.priority).scope(execute(rt, &job));
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
@@ -90,10 +101,14 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             rt.queue.kill(&job, &reason).await
         }
         Err(JobError::Unusable { status, reason }) => match rt.connection(&job.connection_id) {
-            Some(conn) => match crate::zoho::status::park_connection(rt, conn, status, reason).await {
-                JobError::Park { until_ms, reason } => rt.queue.park(&job, until_ms, &reason).await,
-                other => rt.queue.kill(&job, &other.to_string()).await,
-            },
+            Some(conn) => {
+                match crate::zoho::status::park_connection(rt, conn, status, reason).await {
+                    JobError::Park { until_ms, reason } => {
+                        rt.queue.park(&job, until_ms, &reason).await
+                    }
+                    other => rt.queue.kill(&job, &other.to_string()).await,
+                }
+            }
             None => rt.queue.kill(&job, &reason).await,
         },
         Err(JobError::Park { until_ms, reason }) => {
@@ -106,12 +121,23 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             }
             rt.queue.park(&job, until_ms, &reason).await
         }
-        Err(JobError::Retry { reason, after, pause }) => {
+        Err(JobError::Retry {
+            reason,
+            after,
+            pause,
+        }) => {
             if let (Some(upstream), Some(after)) = (pause, after) {
-                rt.pauses.pause(&job.connection_id, upstream, rt.clock.now_ms() + after.as_millis() as i64);
+                rt.pauses.pause(
+                    &job.connection_id,
+                    upstream,
+                    rt.clock.now_ms() + after.as_millis() as i64,
+                );
             }
             if job.attempts >= job.max_attempts {
-                let reason = format!("gave up after {} attempts; last error: {reason}", job.attempts);
+                let reason = format!(
+                    "gave up after {} attempts; last error: {reason}",
+                    job.attempts
+                );
                 tracing::error!(%reason, "job exhausted its attempts");
                 rt.queue.kill(&job, &reason).await
             } else {
@@ -123,8 +149,12 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
     };
     match recorded {
         Ok(true) => {}
-        Ok(false) => tracing::warn!("job outcome not recorded: the lease had passed to another worker"),
-        Err(e) => tracing::error!(error = %format!("{e:#}"), "could not record the job outcome; it will run again after its lease"),
+        Ok(false) => {
+            tracing::warn!("job outcome not recorded: the lease had passed to another worker")
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "could not record the job outcome; it will run again after its lease")
+        }
     }
 }
 
@@ -135,13 +165,33 @@ async fn execute(rt: &Runtime, job: &Job) -> Result<(), JobError> {
             job.connection_id, job.id
         ))
     })?;
-    let payload: JobPayload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("job payload of kind `{}` is unreadable ({e}); drop it", job.kind)))?;
+    let payload: JobPayload = serde_json::from_str(&job.payload).map_err(|e| {
+        JobError::Permanent(format!(
+            "job payload of kind `{}` is unreadable ({e}); drop it",
+            job.kind
+        ))
+    })?;
     match payload {
-        JobPayload::SyncDocument { document_kind, id, snapshot } => {
-            document::sync_document(rt, conn, job.attempts, document_kind, &id, snapshot.map(|b| *b)).await?;
+        JobPayload::SyncDocument {
+            document_kind,
+            id,
+            snapshot,
+        } => {
+            document::sync_document(
+                rt,
+                conn,
+                job.attempts,
+                document_kind,
+                &id,
+                snapshot.map(|b| *b),
+            )
+            .await?;
         }
-        JobPayload::SyncPayment { vendor, payment_id, document_ids } => {
+        JobPayload::SyncPayment {
+            vendor,
+            payment_id,
+            document_ids,
+        } => {
             payment::sync_payment(rt, conn, vendor, &payment_id, document_ids).await?;
         }
         JobPayload::Reconcile { document_kind } => {

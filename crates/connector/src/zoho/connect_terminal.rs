@@ -33,7 +33,10 @@ impl std::fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectOptions")
             .field("connection", &self.connection)
-            .field("grant_code", &self.grant_code.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "grant_code",
+                &self.grant_code.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("data_centre", &self.data_centre)
             .field("organization", &self.organization)
             .finish()

@@ -79,7 +79,10 @@ pub struct TokenCache {
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCache").field("connection", &self.connection).field("dc", &self.dc).finish_non_exhaustive()
+        f.debug_struct("TokenCache")
+            .field("connection", &self.connection)
+            .field("dc", &self.dc)
+            .finish_non_exhaustive()
     }
 }
 
@@ -147,42 +150,66 @@ impl TokenCache {
     /// Forget a token Books refused (HTTP 401), unless another caller already replaced it.
     pub async fn invalidate(&self, rejected: &SecretString) {
         let mut guard = self.state.lock().await;
-        if guard.as_ref().is_some_and(|c| c.token.expose_secret() == rejected.expose_secret()) {
+        if guard
+            .as_ref()
+            .is_some_and(|c| c.token.expose_secret() == rejected.expose_secret())
+        {
             *guard = None;
         }
     }
 
     async fn refresh_locked(&self) -> Result<Cached, TokenError> {
-        let oauth = self.oauth.as_ref().ok_or(TokenError::NoClientSecret(self.dc))?;
+        let oauth = self
+            .oauth
+            .as_ref()
+            .ok_or(TokenError::NoClientSecret(self.dc))?;
         let refresh = self
             .source
             .refresh_token()
             .await
-            .map_err(|e| TokenError::Transient(format!("could not read the stored refresh token: {e:#}")))?
+            .map_err(|e| {
+                TokenError::Transient(format!("could not read the stored refresh token: {e:#}"))
+            })?
             .ok_or_else(|| TokenError::Missing(self.connection.clone()))?;
-        let digest = |t: &SecretString| -> [u8; 32] { sha2::Sha256::digest(t.expose_secret().as_bytes()).into() };
-        let needs_reconnect = || TokenError::NeedsReconnect { connection: self.connection.clone() };
+        let digest = |t: &SecretString| -> [u8; 32] {
+            sha2::Sha256::digest(t.expose_secret().as_bytes()).into()
+        };
+        let needs_reconnect = || TokenError::NeedsReconnect {
+            connection: self.connection.clone(),
+        };
         if *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) == Some(digest(&refresh)) {
             return Err(needs_reconnect());
         }
         let started = self.clock.now();
-        let response = oauth.refresh(self.dc, &refresh).await.map_err(|e| match e {
-            OAuthError::InvalidCode => {
-                *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(digest(&refresh));
-                needs_reconnect()
-            }
-            OAuthError::Throttled => TokenError::Throttled,
-            OAuthError::InvalidClient { dc } => TokenError::DataCentreMismatch { dc, code: dc.code() },
-            other => TokenError::Transient(other.to_string()),
-        })?;
+        let response = oauth
+            .refresh(self.dc, &refresh)
+            .await
+            .map_err(|e| match e {
+                OAuthError::InvalidCode => {
+                    *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(digest(&refresh));
+                    needs_reconnect()
+                }
+                OAuthError::Throttled => TokenError::Throttled,
+                OAuthError::InvalidClient { dc } => TokenError::DataCentreMismatch {
+                    dc,
+                    code: dc.code(),
+                },
+                other => TokenError::Transient(other.to_string()),
+            })?;
         if let Some(domain) = response.api_domain.as_deref() {
             if self.endpoints.dc_for_api_domain(domain).is_none() {
                 return Err(TokenError::UnknownApiDomain(domain.to_string()));
             }
         }
-        self.refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.refreshes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(connection = %self.connection, dc = %self.dc, "refreshed Zoho access token");
-        let ttl = chrono::Duration::from_std(response.expires_in).unwrap_or(chrono::Duration::hours(1));
-        Ok(Cached { token: response.access_token, expires_at: started + ttl })
+        let ttl =
+            chrono::Duration::from_std(response.expires_in).unwrap_or(chrono::Duration::hours(1));
+        Ok(Cached {
+            token: response.access_token,
+            expires_at: started + ttl,
+        })
     }
 }

@@ -101,17 +101,53 @@ async fn operator_pages_ask_for_the_admin_password_and_webhooks_do_not() {
     })
     .await;
     let base = format!("http://127.0.0.1:{}", app.port);
-    let r = app.client.get(format!("{base}/admin")).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{base}/admin"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
-    let r = app.client.get(format!("{base}/oauth/zoho/start?connection=demo")).send().await.unwrap();
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Basic"));
+    let r = app
+        .client
+        .get(format!("{base}/oauth/zoho/start?connection=demo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = app.client.get(format!("{base}/admin")).basic_auth("ops", Some("wrong")).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{base}/admin"))
+        .basic_auth("ops", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = app.client.get(format!("{base}/admin")).basic_auth("ops", Some("correct horse")).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{base}/admin"))
+        .basic_auth("ops", Some("correct horse"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     // Webhooks keep working without it.
-    let body = app.put("invoice", invoice("9310", "INV-31", "1", "2026-11-20T10:15:30+0000"));
+    let body = app.put(
+        "invoice",
+        invoice("9310", "INV-31", "1", "2026-11-20T10:15:30+0000"),
+    );
     assert_eq!(app.deliver(&body).await, 200);
-    assert_eq!(app.client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

@@ -52,7 +52,7 @@ impl Running {
         let log = std::env::var("BF_LOG").ok();
         cmd.env("RUST_LOG", log.clone().unwrap_or_else(|| "error".into()));
         let stderr = match log {
-            Some(_) => std::fs::File::create("/tmp/backfill-test.log")
+            Some(_) => std::fs::File::create(std::env::temp_dir().join("backfill-test.log"))
                 .map(Stdio::from)
                 .unwrap_or_else(|_| Stdio::null()),
             None => Stdio::null(),
@@ -194,6 +194,7 @@ async fn backfill_of_5000_documents_runs_at_the_cap_survives_sigkill_and_resumes
         );
         assert_eq!(seen.len(), expected, "{kind}: one item per document");
     }
+    eprint!("ml-connector backfill printed: {out}");
     eprintln!(
         "backfill pace: {rate_before_kill:.1}/s before the kill, {rate_after_restart:.1}/s after the restart \
          (cap {cap:.0}/s); resumed run took {resumed_in:?}; Zoho calls {} (detail {}, list {}); 429s {}",

@@ -239,7 +239,11 @@ mod tests {
         ));
         assert!(matches!(
             run(404, json!({"code": 5, "message": "Invalid URL Passed"})),
-            Err(BooksError::Api { status: 404, code: 5, .. })
+            Err(BooksError::Api {
+                status: 404,
+                code: 5,
+                ..
+            })
         ));
         assert!(matches!(
             run(

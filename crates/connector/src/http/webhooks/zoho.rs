@@ -19,11 +19,23 @@ pub const SIGNATURE_HEADER: &str = "x-zoho-webhook-signature";
 
 pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest) -> Response {
     let Some(conn) = rt.connection_by_webhook_token(&token) else {
-        return reply(StatusCode::NOT_FOUND, "no connection has this webhook URL; copy the URL from `ml-connector setup`");
+        return reply(
+            StatusCode::NOT_FOUND,
+            "no connection has this webhook URL; copy the URL from `ml-connector setup`",
+        );
     };
     let content_type = req.content_type.as_deref();
-    let ct_main = content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    if !matches!(ct_main.as_deref(), Some("application/json") | Some("application/x-www-form-urlencoded")) {
+    let ct_main = content_type.map(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    if !matches!(
+        ct_main.as_deref(),
+        Some("application/json") | Some("application/x-www-form-urlencoded")
+    ) {
         return reply(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the Default Payload as application/json (or x-www-form-urlencoded)",
@@ -59,26 +71,44 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         WebhookPayload::VendorPayment(_) => DocumentKind::Bill,
     };
     if conn.config.board(mapped_kind).is_none() {
-        return super::json(StatusCode::OK, serde_json::json!({"status": "ignored", "reason": format!("no board is mapped for {}s", mapped_kind.as_str())}));
+        return super::json(
+            StatusCode::OK,
+            serde_json::json!({"status": "ignored", "reason": format!("no board is mapped for {}s", mapped_kind.as_str())}),
+        );
     }
     let body_hash = hex::encode(Sha256::digest(&req.body));
     let (dedup_key, job) = match payload {
         WebhookPayload::Document(doc) => {
             // Zoho's times have one-second precision: two edits within a second differ only in
             // content, so the body is part of the key. Exact repeats still collapse.
-            let version = doc.last_modified_time.map(|t| t.timestamp_millis().to_string()).unwrap_or_default();
+            let version = doc
+                .last_modified_time
+                .map(|t| t.timestamp_millis().to_string())
+                .unwrap_or_default();
             (
                 format!("{}:{}:{version}:{body_hash}", doc.kind.as_str(), doc.id),
-                JobPayload::SyncDocument { document_kind: doc.kind, id: doc.id.clone(), snapshot: Some(Box::new(doc)) },
+                JobPayload::SyncDocument {
+                    document_kind: doc.kind,
+                    id: doc.id.clone(),
+                    snapshot: Some(Box::new(doc)),
+                },
             )
         }
         WebhookPayload::CustomerPayment(p) => (
             format!("customerpayment:{}:{body_hash}", p.payment_id),
-            JobPayload::SyncPayment { vendor: false, payment_id: p.payment_id.clone(), document_ids: p.invoice_ids.clone() },
+            JobPayload::SyncPayment {
+                vendor: false,
+                payment_id: p.payment_id.clone(),
+                document_ids: p.invoice_ids.clone(),
+            },
         ),
         WebhookPayload::VendorPayment(p) => (
             format!("vendorpayment:{}:{body_hash}", p.payment_id),
-            JobPayload::SyncPayment { vendor: true, payment_id: p.payment_id.clone(), document_ids: p.bill_ids.clone() },
+            JobPayload::SyncPayment {
+                vendor: true,
+                payment_id: p.payment_id.clone(),
+                document_ids: p.bill_ids.clone(),
+            },
         ),
     };
     let cid = conn.config.id.as_str();
@@ -91,18 +121,29 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         content_type,
         body: &req.body,
     };
-    match rt.store.record_event(event, std::slice::from_ref(&new_job)).await {
+    match rt
+        .store
+        .record_event(event, std::slice::from_ref(&new_job))
+        .await
+    {
         Ok(Inserted::New { event_id }) => {
             rt.wake.notify_waiters();
             tracing::info!(connection = cid, event_id, "zoho webhook accepted");
-            super::json(StatusCode::OK, serde_json::json!({"status": "accepted", "event_id": event_id}))
+            super::json(
+                StatusCode::OK,
+                serde_json::json!({"status": "accepted", "event_id": event_id}),
+            )
         }
-        Ok(Inserted::Duplicate) => super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"})),
+        Ok(Inserted::Duplicate) => {
+            super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"}))
+        }
         Err(e) => {
             // Not committed: no 2xx, so Zoho delivers again.
             tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record webhook");
-            reply(StatusCode::SERVICE_UNAVAILABLE, "could not store the event; please retry")
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "could not store the event; please retry",
+            )
         }
     }
 }
-

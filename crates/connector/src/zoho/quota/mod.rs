@@ -19,21 +19,26 @@
 //! they say fewer calls remain than our own count, the difference (calls of other integrations
 //! on the same organization) is charged as "phantom" calls until it ages out.
 
+mod learn;
 mod ledger;
+mod liveness;
+mod permit;
+mod priority;
 #[cfg(test)]
 mod tests;
 
 use crate::clock::SharedClock;
 use crate::config::{plan_concurrency, plan_daily_limit, QuotaConfig};
 use crate::store::Store;
-use ledger::OrgUpdate;
+pub use permit::Permit;
+pub use priority::Priority;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
-use zoho_books::{BooksClient, BooksError, RateLimitAdvice, RateLimitKind};
+use zoho_books::{BooksClient, BooksError};
 
 /// Longest a real-time caller waits in line for a slot; beyond it the job is parked instead.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(5);
@@ -45,55 +50,6 @@ const MAX_BACKGROUND_INLINE_WAIT: Duration = Duration::from_millis(250);
 const POLL: Duration = Duration::from_millis(20);
 /// Cached plan information is read again after this long (another instance may learn it).
 const ORG_CACHE_MS: i64 = 60_000;
-
-tokio::task_local! {
-    static JOB_PRIORITY: Priority;
-}
-
-/// Who is calling: real-time sync goes first, the others use what it leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Priority {
-    Realtime,
-    Reconcile,
-    Backfill,
-}
-
-impl Priority {
-    /// The quota class of a queued job, from its queue priority.
-    pub fn from_job_priority(priority: i64) -> Priority {
-        use crate::queue::priority::{REALTIME, RECONCILE};
-        if priority >= REALTIME {
-            Priority::Realtime
-        } else if priority >= RECONCILE {
-            Priority::Reconcile
-        } else {
-            Priority::Backfill
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Realtime => "realtime",
-            Priority::Reconcile => "reconcile",
-            Priority::Backfill => "backfill",
-        }
-    }
-
-    pub fn is_background(self) -> bool {
-        self != Priority::Realtime
-    }
-
-    /// The priority of the job this task is running (set by the worker with [`Self::scope`]),
-    /// so call sites deep in the sync code need not thread it through; real-time otherwise.
-    pub fn current() -> Priority {
-        JOB_PRIORITY.try_with(|p| *p).unwrap_or(Priority::Realtime)
-    }
-
-    /// Runs `f` with `self` as [`Self::current`].
-    pub async fn scope<F: Future>(self, f: F) -> F::Output {
-        JOB_PRIORITY.scope(self, f).await
-    }
-}
 
 /// Why no permit was given.
 #[derive(Debug, thiserror::Error)]
@@ -442,275 +398,5 @@ impl Quotas {
         info.advised_daily = row.advised_daily_limit.and_then(|n| u32::try_from(n).ok());
         info.loaded_ms = now;
         Ok(info.clone())
-    }
-
-    /// The organization's plan name as `GET /organizations` reports it (sets the daily cap).
-    pub async fn plan(&self, org: &str) -> Result<Option<String>, QuotaError> {
-        Ok(self.org_info(org).await?.plan)
-    }
-
-    /// Calls of `org` started since `since_ms` (all callers, all processes sharing the database).
-    pub async fn calls_since(&self, org: &str, since_ms: i64) -> Result<i64, QuotaError> {
-        ledger::started_since(&self.inner.store, org, since_ms)
-            .await
-            .map_err(QuotaError::Store)
-    }
-
-    /// True the first time it is asked for `org` in this process: the plan is looked up once.
-    pub fn first_plan_lookup(&self, org: &str) -> bool {
-        self.inner
-            .plan_lookups
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(org.to_string())
-    }
-
-    /// Records the organization's plan, which decides its daily cap and concurrency.
-    pub async fn learn_plan(&self, org: &str, plan: &str) -> Result<(), QuotaError> {
-        let now = self.inner.clock.now_ms();
-        ledger::update_org(&self.inner.store, org, OrgUpdate::Plan(plan), now)
-            .await
-            .map_err(QuotaError::Store)?;
-        self.forget_cached(org);
-        Ok(())
-    }
-
-    fn forget_cached(&self, org: &str) {
-        let mut orgs = self.inner.orgs.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(info) = orgs.get_mut(org) {
-            info.loaded_ms = i64::MIN / 2;
-        }
-    }
-
-    /// A 429 seen by any caller holds back every caller of the organization: code 44 for one
-    /// window, code 45 until the next UTC day. Code 1070 only asks the one call to retry.
-    pub async fn note_rate_limited(
-        &self,
-        org: &str,
-        kind: RateLimitKind,
-        retry_after: Option<Duration>,
-    ) {
-        let now = self.inner.clock.now_ms();
-        let update = match kind {
-            RateLimitKind::PerMinute => {
-                let wait = retry_after.unwrap_or_default().max(self.inner.config.window());
-                OrgUpdate::Blocked {
-                    until_ms: now + wait.as_millis() as i64,
-                    reason: "Zoho refused a call with 429 code 44 (too many requests per minute); every caller waits one window",
-                }
-            }
-            RateLimitKind::Daily => OrgUpdate::Exhausted {
-                until_ms: ledger::day_start(now) + ledger::DAY_MS,
-                reason: "Zoho daily API limit of the organization reached (429 code 45); parked until the daily reset at 00:00 UTC",
-            },
-            RateLimitKind::Concurrency => return,
-        };
-        tracing::warn!(
-            org,
-            ?kind,
-            "Zoho rate limit hit; holding back every caller of the organization"
-        );
-        if let Err(e) = ledger::update_org(&self.inner.store, org, update, now).await {
-            tracing::error!(org, error = %format!("{e:#}"), "could not record a Zoho rate limit");
-        }
-    }
-
-    /// Believes Zoho when its `X-Rate-Limit-*` headers say fewer calls remain than our own
-    /// count: the difference is charged until it ages out. Headers whose limit is at most
-    /// `per_minute` describe the window (the sandbox); larger ones the day (observed on Zoho).
-    pub async fn note_advice(&self, org: &str, call_started_ms: i64, advice: RateLimitAdvice) {
-        let (Some(limit), Some(remaining)) = (advice.limit, advice.remaining) else {
-            return;
-        };
-        if limit == 0 {
-            return; // Zoho sometimes sends zeros; they carry no information.
-        }
-        let store = &self.inner.store;
-        let now = self.inner.clock.now_ms();
-        let server_used = limit.saturating_sub(remaining) as i64;
-        let window_scope = limit <= u64::from(self.inner.config.per_minute);
-        let ours = if window_scope {
-            ledger::counted_since(store, org, call_started_ms - self.window_ms(), now).await
-        } else {
-            ledger::started_today(store, org, now).await
-        };
-        let Ok(ours) = ours else { return };
-        let phantom = (server_used - ours).max(0);
-        let previous = {
-            let orgs = self.inner.orgs.lock().unwrap_or_else(|p| p.into_inner());
-            orgs.get(org)
-                .map(|i| {
-                    if window_scope {
-                        i.phantom_window
-                    } else {
-                        i.phantom_daily
-                    }
-                })
-                .unwrap_or(0)
-        };
-        if phantom == previous && (window_scope || phantom == 0) {
-            return;
-        }
-        let update = if window_scope {
-            OrgUpdate::PhantomWindow {
-                calls: phantom,
-                until_ms: now + self.window_ms(),
-            }
-        } else {
-            let reset = advice
-                .reset_after
-                .map(|d| d.as_millis() as i64)
-                .filter(|ms| *ms > 0);
-            OrgUpdate::PhantomDaily {
-                calls: phantom,
-                until_ms: now + reset.unwrap_or(ledger::day_start(now) + ledger::DAY_MS - now),
-                limit: limit as i64,
-            }
-        };
-        if phantom > 0 {
-            tracing::info!(
-                org,
-                phantom,
-                window_scope,
-                "Zoho reports calls we did not make; charging them to the budget"
-            );
-        }
-        if ledger::update_org(store, org, update, now).await.is_ok() {
-            let mut orgs = self.inner.orgs.lock().unwrap_or_else(|p| p.into_inner());
-            let info = orgs.entry(org.to_string()).or_default();
-            if window_scope {
-                info.phantom_window = phantom;
-            } else {
-                info.phantom_daily = phantom;
-                info.loaded_ms = i64::MIN / 2; // the advised daily limit may be new
-            }
-        }
-    }
-
-    async fn release(&self, id: i64) {
-        let now = self.inner.clock.now_ms();
-        if let Err(e) = ledger::finish(&self.inner.store, id, now).await {
-            tracing::warn!(error = %format!("{e:#}"), "could not record the end of a Zoho call; it counts as in flight for a few minutes");
-        }
-        self.inner.released.notify_waiters();
-    }
-
-    /// Before this process's first call: records it as alive, closes the calls of processes
-    /// that died with calls in flight (so their slots do not stay taken), and keeps beating.
-    async fn start_beating(&self, now: i64) -> Result<(), QuotaError> {
-        if self.inner.beating.swap(true, Ordering::SeqCst) {
-            return Ok(());
-        }
-        let store = &self.inner.store;
-        let first = async {
-            ledger::beat(store, &self.inner.instance, now).await?;
-            ledger::sweep(store, &self.inner.instance, now).await
-        };
-        if let Err(e) = first.await {
-            self.inner.beating.store(false, Ordering::SeqCst);
-            return Err(QuotaError::Store(e));
-        }
-        let weak = Arc::downgrade(&self.inner);
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(ledger::BEAT_MS as u64)).await;
-                let Some(inner) = weak.upgrade() else { return };
-                let now = inner.clock.now_ms();
-                let beat = async {
-                    ledger::beat(&inner.store, &inner.instance, now).await?;
-                    ledger::sweep(&inner.store, &inner.instance, now).await
-                };
-                match beat.await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::warn!(
-                            calls = n,
-                            "closed Zoho calls of a process that stopped (killed or crashed)"
-                        );
-                        inner.released.notify_waiters();
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %format!("{e:#}"), "could not record this process as alive for the Zoho quotas")
-                    }
-                }
-            }
-        });
-        Ok(())
-    }
-
-    async fn maybe_prune(&self, now: i64) {
-        let last = self.inner.last_prune_ms.load(Ordering::Relaxed);
-        if now - last < 60_000
-            || self
-                .inner
-                .last_prune_ms
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        if let Err(e) = ledger::prune(&self.inner.store, now).await {
-            tracing::warn!(error = %format!("{e:#}"), "could not prune old Zoho call records");
-        }
-    }
-}
-
-/// One admitted call. Finish it with the answer; dropping it unfinished (a cancelled job)
-/// still releases the slot, from a background task.
-pub struct Permit {
-    quotas: Quotas,
-    id: i64,
-    org: String,
-    started_ms: i64,
-    finished: bool,
-}
-
-impl std::fmt::Debug for Permit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Permit")
-            .field("org", &self.org)
-            .field("started_ms", &self.started_ms)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Permit {
-    /// Ends the call: frees its concurrency slot (it keeps counting in the window until one
-    /// window after now) and learns from the answer: rate-limit errors and advice headers.
-    pub async fn finish<T>(
-        mut self,
-        result: &Result<T, BooksError>,
-        advice: Option<RateLimitAdvice>,
-    ) {
-        self.finished = true;
-        self.quotas.release(self.id).await;
-        match result {
-            Err(BooksError::RateLimited { kind, retry_after }) => {
-                self.quotas
-                    .note_rate_limited(&self.org, *kind, *retry_after)
-                    .await;
-            }
-            // Without a response (transport) or from an injected failure, the advice is an
-            // older response's and would mislead.
-            Err(_) => return,
-            Ok(_) => {}
-        }
-        if let Some(advice) = advice {
-            self.quotas
-                .note_advice(&self.org, self.started_ms, advice)
-                .await;
-        }
-    }
-}
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let (quotas, id) = (self.quotas.clone(), self.id);
-            handle.spawn(async move { quotas.release(id).await });
-        }
     }
 }

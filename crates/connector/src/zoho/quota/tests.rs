@@ -2,6 +2,7 @@ use super::*;
 use crate::clock::{Clock, ManualClock};
 use crate::config::DatabaseConfig;
 use chrono::{TimeZone, Utc};
+use zoho_books::{RateLimitAdvice, RateLimitKind};
 
 const ORG: &str = "777";
 
