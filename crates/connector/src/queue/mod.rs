@@ -121,31 +121,48 @@ impl Queue {
         insert_job(self.store.pool(), job, None, self.clock.now_ms()).await
     }
 
-    /// Claims the most urgent due job, or a running job whose lease expired.
+    /// Claims a running job whose lease expired (its worker died), else the most urgent due job.
+    /// Two short statements, each able to use an index: the rescue looks only at running jobs,
+    /// the main scan walks queued jobs in priority order and stops at the first one due.
     pub async fn claim(&self) -> anyhow::Result<Option<Job>> {
+        if let Some(job) = self
+            .claim_where("jobs_lease", "j.state = 'running' AND j.lease_expires_at <= ?3", "j.lease_expires_at")
+            .await?
+        {
+            return Ok(Some(job));
+        }
+        self.claim_where("jobs_claim", "j.state = 'queued' AND j.run_at <= ?3", "j.priority DESC, j.run_at, j.id")
+            .await
+    }
+
+    /// `INDEXED BY` pins the plan: left to itself SQLite filters on `run_at` and sorts every
+    /// due row (about 10 ms per claim with 20,000 queued, holding the write lock), where walking
+    /// the index in priority order stops at the first due job (about 10 µs).
+    async fn claim_where(&self, index: &str, candidates: &str, order: &str) -> anyhow::Result<Option<Job>> {
         let now = self.clock.now_ms();
         let token = uuid::Uuid::new_v4().to_string();
         let lease_until = now + self.lease.as_millis() as i64;
-        let job = sqlx::query_as::<_, Job>(
+        // `index`, `candidates` and `order` are fixed strings from this file, never input.
+        let sql = format!(
             "UPDATE jobs SET state = 'running', lease_token = ?1, lease_expires_at = ?2,
                     attempts = attempts + 1, updated_at = ?3
              WHERE id = (
-                SELECT j.id FROM jobs j
-                WHERE ((j.state = 'queued' AND j.run_at <= ?3)
-                       OR (j.state = 'running' AND j.lease_expires_at <= ?3))
+                SELECT j.id FROM jobs j INDEXED BY {index}
+                WHERE {candidates}
                   AND (j.document_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM jobs r
+                        SELECT 1 FROM jobs r INDEXED BY jobs_document
                         WHERE r.document_key = j.document_key AND r.id <> j.id
                           AND r.state = 'running' AND r.lease_expires_at > ?3))
-                ORDER BY j.priority DESC, j.run_at, j.id
+                ORDER BY {order}
                 LIMIT 1)
-             RETURNING *",
-        )
-        .bind(&token)
-        .bind(lease_until)
-        .bind(now)
-        .fetch_optional(self.store.pool())
-        .await?;
+             RETURNING *"
+        );
+        let job = sqlx::query_as::<_, Job>(&sql)
+            .bind(&token)
+            .bind(lease_until)
+            .bind(now)
+            .fetch_optional(self.store.pool())
+            .await?;
         Ok(job)
     }
 

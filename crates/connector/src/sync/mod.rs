@@ -5,6 +5,7 @@ mod document;
 pub(crate) mod listing;
 pub mod mapping;
 mod payment;
+pub(crate) mod payment_poll;
 pub mod reconcile;
 mod subitems;
 mod worker;

@@ -55,6 +55,13 @@ pub(crate) async fn sync_payment(
     } else {
         DocumentKind::Invoice
     };
+    // The documents queue in the class of the job that found them: a payment found by
+    // reconciliation must not jump ahead of webhooks.
+    let queue_priority = match crate::zoho::quota::Priority::current() {
+        crate::zoho::quota::Priority::Realtime => priority::REALTIME,
+        crate::zoho::quota::Priority::Reconcile => priority::RECONCILE,
+        crate::zoho::quota::Priority::Backfill => priority::BACKFILL,
+    };
     for id in &ids {
         let job = JobPayload::SyncDocument {
             document_kind: kind,
@@ -63,7 +70,7 @@ pub(crate) async fn sync_payment(
         }
         .into_new_job(
             &conn.config.id,
-            priority::REALTIME,
+            queue_priority,
             rt.config.workers.max_attempts,
         );
         rt.queue.enqueue(&job).await.map_err(store_err)?;

@@ -10,9 +10,14 @@
 //! The watermark moves only in the transaction that commits the last page's jobs, so it never
 //! passes a change whose job was not committed: a crash or an error half-way leaves it where
 //! it was, and the next poll lists the same rows again (sync is idempotent).
+//!
+//! A payment changes an invoice's or bill's balance without a webhook for the document and
+//! maybe without moving its `last_modified_time`, so polling invoices also polls customer
+//! payments, and polling bills vendor payments (`payment_poll.rs`).
 
 use super::document::store_err;
 use super::listing::{ensure_plan, list_page};
+use super::payment_poll::Ledger;
 use super::{JobError, JobPayload};
 use crate::queue::{insert_job, priority};
 use crate::runtime::{Connection, Runtime};
@@ -29,6 +34,8 @@ pub struct ReconcileReport {
     pub rows_seen: usize,
     pub enqueued: usize,
     pub watermark_ms: Option<i64>,
+    /// Jobs queued for payments recorded against this kind (see `payment_poll.rs`).
+    pub payments_enqueued: usize,
 }
 
 pub(crate) async fn reconcile(
@@ -83,6 +90,9 @@ pub(crate) async fn reconcile(
             break;
         }
         page += 1;
+    }
+    if let Some(ledger) = Ledger::settling(kind) {
+        report.payments_enqueued = super::payment_poll::poll(rt, conn, ledger).await?;
     }
     tracing::info!(
         connection = cid,
@@ -142,29 +152,46 @@ async fn commit(
         insert_job(&mut *tx, &job, None, now).await?;
     }
     if let Some(mark) = new_watermark {
-        sqlx::query(
-            "INSERT INTO watermarks (connection_id, kind, last_modified_ms, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (connection_id, kind) DO UPDATE SET
-                last_modified_ms = MAX(watermarks.last_modified_ms, excluded.last_modified_ms), updated_at = excluded.updated_at",
-        )
-        .bind(cid)
-        .bind(kind.as_str())
-        .bind(mark)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        raise_watermark(&mut tx, cid, kind.as_str(), mark, now).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
+/// Moves a watermark forward (never back) inside the caller's transaction.
+pub(crate) async fn raise_watermark(
+    tx: &mut sqlx::SqliteConnection,
+    cid: &str,
+    name: &str,
+    mark: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO watermarks (connection_id, kind, last_modified_ms, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (connection_id, kind) DO UPDATE SET
+            last_modified_ms = MAX(watermarks.last_modified_ms, excluded.last_modified_ms), updated_at = excluded.updated_at",
+    )
+    .bind(cid)
+    .bind(name)
+    .bind(mark)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// The newest `last_modified_time` (ms) reconciliation has fully enqueued for.
 pub async fn watermark(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Result<Option<i64>> {
+    named_watermark(rt, cid, kind.as_str()).await
+}
+
+/// A watermark by its `watermarks.kind`: a document kind, or a payment ledger.
+pub async fn named_watermark(rt: &Runtime, cid: &str, name: &str) -> anyhow::Result<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT last_modified_ms FROM watermarks WHERE connection_id = ?1 AND kind = ?2",
     )
     .bind(cid)
-    .bind(kind.as_str())
+    .bind(name)
     .fetch_optional(rt.store.pool())
     .await?;
     Ok(row.map(|(t,)| t))

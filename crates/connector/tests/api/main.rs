@@ -10,6 +10,7 @@ mod hardening;
 mod helpers;
 mod monday_setup;
 mod monday_webhooks;
+mod payment_reconcile;
 mod quota;
 mod reconcile;
 mod subitems;

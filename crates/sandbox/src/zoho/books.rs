@@ -139,10 +139,23 @@ fn matches_filters(doc: &Value, q: &HashMap<String, String>) -> bool {
 /// `{"code":0,"message":"success", key: rows, "page_context": {...}}`.
 pub fn list_response(
     key: &str,
+    rows: Vec<Value>,
+    q: &HashMap<String, String>,
+    id_field: &str,
+    report_name: &str,
+) -> Response {
+    list_response_projected(key, rows, q, id_field, report_name, |row| row)
+}
+
+/// [`list_response`] over full records, each row cut down by `project` after sorting: Zoho
+/// sorts by fields its list rows do not show (customer payments by `created_time`).
+pub fn list_response_projected(
+    key: &str,
     mut rows: Vec<Value>,
     q: &HashMap<String, String>,
     id_field: &str,
     report_name: &str,
+    project: impl Fn(Value) -> Value,
 ) -> Response {
     // A positive number, the default when absent, or the parameter's name when invalid.
     let number = |name: &'static str, default: usize| -> Result<usize, &'static str> {
@@ -190,7 +203,7 @@ pub fn list_response(
     let start = (page - 1).saturating_mul(per_page).min(rows.len());
     let end = start.saturating_add(per_page).min(rows.len());
     let has_more_page = end < rows.len();
-    let page_rows: Vec<Value> = rows.drain(start..end).collect();
+    let page_rows: Vec<Value> = rows.drain(start..end).map(project).collect();
     let mut body = json!({ "code": 0, "message": "success" });
     body[key] = Value::Array(page_rows);
     body["page_context"] = json!({

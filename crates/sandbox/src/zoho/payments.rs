@@ -17,7 +17,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use super::books::{list_response, not_found, v3};
+use super::books::{list_response_projected, not_found, v3};
 use super::gate::{error, invalid_org, success, ApiContext};
 use super::state::{bump_modified, format_time, money, money_json, DocumentKind, Inner};
 use super::State;
@@ -62,10 +62,11 @@ impl PaymentKind {
     #[rustfmt::skip]
     fn list_fields(self) -> &'static [&'static str] {
         match self {
+            // Exactly the documented row (list-customer-payments-response): no invoice ids
+            // and no times but the date, although the list sorts by `created_time`.
             Self::Customer => &[
                 "payment_id", "payment_number", "invoice_number", "date", "payment_mode",
-                "amount", "bcy_amount", "customer_id", "customer_name", "reference_number",
-                "currency_code", "created_time", "last_modified_time",
+                "amount", "bcy_amount", "location_id", "location_name",
             ],
             Self::Vendor => &[
                 "payment_id", "vendor_id", "vendor_name", "bill_numbers", "payment_mode",
@@ -253,18 +254,20 @@ async fn list_payments(
                 });
                 eq("customer_id", "customer_id") && eq("vendor_id", "vendor_id") && pays_bill
             })
-            .map(|p| {
-                let mut row = serde_json::Map::new();
-                for field in kind.list_fields() {
-                    if let Some(v) = p.get(*field) {
-                        row.insert((*field).to_owned(), v.clone());
-                    }
-                }
-                Value::Object(row)
-            })
+            .cloned()
             .collect()
     };
-    list_response(kind.list_key(), rows, &q, "payment_id", "Payments")
+    // Sorted on the full record, then cut down to the documented list row.
+    let project = move |p: Value| {
+        let mut row = serde_json::Map::new();
+        for field in kind.list_fields() {
+            if let Some(v) = p.get(*field) {
+                row.insert((*field).to_owned(), v.clone());
+            }
+        }
+        Value::Object(row)
+    };
+    list_response_projected(kind.list_key(), rows, &q, "payment_id", "Payments", project)
 }
 
 async fn get_payment(

@@ -4,7 +4,7 @@
 //! watches payments and re-fetches the invoices (`invoices[].invoice_id`) and bills
 //! (`bills[].bill_id`) each one references.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -22,6 +22,13 @@ pub struct CustomerPayment {
     /// `last_modified_time` (or `updated_time`); Zoho's documented payment responses often
     /// lack both.
     pub last_modified_time: Option<DateTime<FixedOffset>>,
+    /// `created_time`: not in the documented list rows either, but the list sorts by it.
+    #[serde(default)]
+    pub created_time: Option<DateTime<FixedOffset>>,
+    /// The payment date (`yyyy-mm-dd`, the organization's calendar): the one time the
+    /// documented list rows always carry.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
     pub amount: Option<Decimal>,
 }
 
@@ -33,6 +40,11 @@ pub struct VendorPayment {
     /// list rows, which carry only a `bill_numbers` string.
     pub bill_ids: Vec<String>,
     pub last_modified_time: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub created_time: Option<DateTime<FixedOffset>>,
+    /// The payment date (`yyyy-mm-dd`), which the vendor payment list is sorted by.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
     pub amount: Option<Decimal>,
 }
 
@@ -44,6 +56,8 @@ impl CustomerPayment {
             payment_id,
             invoice_ids: referenced_ids(v, "invoices", "invoice_id"),
             last_modified_time: modified(v),
+            created_time: lenient::time(v.get("created_time")),
+            date: lenient::date(v.get("date")),
             amount: lenient::decimal(v.get("amount")),
         })
     }
@@ -57,6 +71,8 @@ impl VendorPayment {
             payment_id,
             bill_ids: referenced_ids(v, "bills", "bill_id"),
             last_modified_time: modified(v),
+            created_time: lenient::time(v.get("created_time")),
+            date: lenient::date(v.get("date")),
             amount: lenient::decimal(v.get("amount")),
         })
     }
@@ -127,6 +143,12 @@ mod tests {
         assert_eq!(p.amount, Some(Decimal::new(1050, 2)));
         assert!(p.last_modified_time.is_some());
         assert!(CustomerPayment::from_json(&json!({"amount": 1})).is_err());
+        // A documented list row: a date, no times, no invoice ids.
+        let row = CustomerPayment::from_json(&json!({"payment_id": "9", "payment_number": "2",
+            "invoice_number": "INV-384", "date": "2016-06-05", "amount": 450}))
+        .unwrap();
+        assert_eq!(row.date, NaiveDate::from_ymd_opt(2016, 6, 5));
+        assert!(row.invoice_ids.is_empty() && row.created_time.is_none());
     }
 
     #[test]
