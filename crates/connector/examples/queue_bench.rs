@@ -32,7 +32,11 @@ async fn main() -> anyhow::Result<()> {
                 connection_id: format!("c{}", i % 10),
                 kind: "bench".into(),
                 payload: serde_json::json!({}),
-                priority: if i % 3 == 0 { priority::REALTIME } else { priority::BACKFILL },
+                priority: if i % 3 == 0 {
+                    priority::REALTIME
+                } else {
+                    priority::BACKFILL
+                },
                 max_attempts: 3,
                 document_key: Some(format!("doc-{i}")),
                 run_at_ms: (i % 10 == 0).then_some(future),

@@ -126,19 +126,32 @@ impl Queue {
     /// the main scan walks queued jobs in priority order and stops at the first one due.
     pub async fn claim(&self) -> anyhow::Result<Option<Job>> {
         if let Some(job) = self
-            .claim_where("jobs_lease", "j.state = 'running' AND j.lease_expires_at <= ?3", "j.lease_expires_at")
+            .claim_where(
+                "jobs_lease",
+                "j.state = 'running' AND j.lease_expires_at <= ?3",
+                "j.lease_expires_at",
+            )
             .await?
         {
             return Ok(Some(job));
         }
-        self.claim_where("jobs_claim", "j.state = 'queued' AND j.run_at <= ?3", "j.priority DESC, j.run_at, j.id")
-            .await
+        self.claim_where(
+            "jobs_claim",
+            "j.state = 'queued' AND j.run_at <= ?3",
+            "j.priority DESC, j.run_at, j.id",
+        )
+        .await
     }
 
     /// `INDEXED BY` pins the plan: left to itself SQLite filters on `run_at` and sorts every
     /// due row (about 10 ms per claim with 20,000 queued, holding the write lock), where walking
     /// the index in priority order stops at the first due job (about 10 µs).
-    async fn claim_where(&self, index: &str, candidates: &str, order: &str) -> anyhow::Result<Option<Job>> {
+    async fn claim_where(
+        &self,
+        index: &str,
+        candidates: &str,
+        order: &str,
+    ) -> anyhow::Result<Option<Job>> {
         let now = self.clock.now_ms();
         let token = uuid::Uuid::new_v4().to_string();
         let lease_until = now + self.lease.as_millis() as i64;
