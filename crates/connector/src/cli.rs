@@ -90,6 +90,14 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The audit log: status changes people made on monday (newest first).
+    Audit {
+        /// Only this connection.
+        #[arg(long)]
+        connection: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
     /// Apply database migrations (they also run on every start).
     Migrate,
     /// Connect a Zoho Books account: prints the consent URL and reads back the address Zoho
@@ -283,6 +291,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 dry_run: *dry_run,
             };
             crate::backfill::run(config, opts).await
+        }
+        Command::Audit { connection, limit } => {
+            let config = load(&cli)?;
+            let store = Store::open(&config.database).await?;
+            let ids: Vec<String> = match connection {
+                Some(c) => vec![c.clone()],
+                None => config.connections.iter().map(|c| c.id.clone()).collect(),
+            };
+            let mut rows = Vec::new();
+            for id in ids {
+                rows.extend(store.audit_log(&id, *limit).await?);
+            }
+            rows.sort_by(|a, b| b.at.cmp(&a.at));
+            if rows.is_empty() {
+                println!("no status changes recorded");
+            }
+            for a in rows.iter().take(*limit as usize) {
+                println!(
+                    "{}  {}  {} {}  item {}: {} → {} by monday user {}{}",
+                    chrono::DateTime::from_timestamp_millis(a.at)
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                        .unwrap_or_default(),
+                    a.connection_id,
+                    a.kind.as_deref().unwrap_or(""),
+                    a.zoho_id.as_deref().unwrap_or(""),
+                    a.item_id,
+                    a.old_value.as_deref().unwrap_or("(empty)"),
+                    a.new_value.as_deref().unwrap_or("(empty)"),
+                    a.who.as_deref().unwrap_or("?"),
+                    if a.commented_at.is_some() {
+                        " (comment posted in Zoho)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
         }
         Command::Migrate => {
             let config = load(&cli)?;

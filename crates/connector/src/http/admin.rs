@@ -39,6 +39,17 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
             synced,
         ));
     }
+    let mut audit = Vec::new();
+    for c in rt.connections.values() {
+        audit.extend(
+            rt.store
+                .audit_log(&c.config.id, 20)
+                .await
+                .unwrap_or_default(),
+        );
+    }
+    audit.sort_by(|a, b| b.at.cmp(&a.at));
+    audit.truncate(20);
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -66,6 +77,23 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
                 }
                 h2 { "Queue" }
                 p id="queue" { "queued " (stats.queued) " · running " (stats.running) " · done " (stats.done) " · dead " (stats.dead) }
+                h2 { "Status changes made on monday" }
+                @if audit.is_empty() { p { "None recorded." } } @else {
+                    table id="audit" {
+                        tr { th { "When (UTC)" } th { "Connection" } th { "Document" } th { "Item" } th { "Change" } th { "By user" } th { "Zoho comment" } }
+                        @for a in &audit {
+                            tr {
+                                td { (chrono::DateTime::from_timestamp_millis(a.at).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
+                                td { (a.connection_id) }
+                                td { (a.kind.as_deref().unwrap_or("")) " " (a.zoho_id.as_deref().unwrap_or("")) }
+                                td { (a.item_id) }
+                                td { (a.old_value.as_deref().unwrap_or("(empty)")) " → " (a.new_value.as_deref().unwrap_or("(empty)")) }
+                                td { (a.who.as_deref().unwrap_or("")) }
+                                td { @if a.commented_at.is_some() { "posted" } @else { "—" } }
+                            }
+                        }
+                    }
+                }
                 h2 { "Dead jobs" }
                 @if dead.is_empty() { p { "None." } } @else {
                     p { "Fix the cause, then replay with " code { "ml-connector dead retry" } "." }

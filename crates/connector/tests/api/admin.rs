@@ -69,6 +69,22 @@ async fn the_admin_page_shows_connections_queue_and_dead_jobs_with_their_reasons
     assert_eq!(app.deliver(&body).await, 200);
     app.settle().await;
 
+    app.rt
+        .store
+        .record_audit(&ml_connector::store::NewAuditEntry {
+            connection_id: "demo",
+            at: 1_795_000_000_000,
+            who: Some("4242"),
+            board_id: app.setup.board_id("bill"),
+            item_id: "123",
+            kind: "bill",
+            zoho_id: "9302",
+            old_value: Some("Open"),
+            new_value: Some("Paid"),
+            trigger_uuid: "t-1",
+        })
+        .await
+        .unwrap();
     let url = format!("http://127.0.0.1:{}/admin", app.port);
     let Some(dom) = tokio::task::spawn_blocking(move || render_dom(&url))
         .await
@@ -89,6 +105,10 @@ async fn the_admin_page_shows_connections_queue_and_dead_jobs_with_their_reasons
     assert!(
         dom.contains(app.setup.board_id("invoice")) && dom.contains("cannot hold the total value"),
         "dead reason: {dom}"
+    );
+    assert!(
+        dom.contains("Open → Paid") && dom.contains("4242"),
+        "audit entry: {dom}"
     );
     // Secrets never reach the page.
     assert!(!dom.contains(&app.setup.webhook_token) && !dom.contains(&app.setup.refresh_token));
