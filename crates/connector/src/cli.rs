@@ -303,7 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for id in ids {
                 rows.extend(store.audit_log(&id, *limit).await?);
             }
-            rows.sort_by(|a, b| b.at.cmp(&a.at));
+            rows.sort_by_key(|a| std::cmp::Reverse(a.at));
             if rows.is_empty() {
                 println!("no status changes recorded");
             }

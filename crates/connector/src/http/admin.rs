@@ -48,7 +48,7 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
                 .unwrap_or_default(),
         );
     }
-    audit.sort_by(|a, b| b.at.cmp(&a.at));
+    audit.sort_by_key(|a| std::cmp::Reverse(a.at));
     audit.truncate(20);
     html! {
         (DOCTYPE)

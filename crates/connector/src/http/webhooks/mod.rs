@@ -52,3 +52,38 @@ pub(crate) fn json(status: StatusCode, body: serde_json::Value) -> Response {
 pub(crate) fn reply(status: StatusCode, message: &str) -> Response {
     json(status, serde_json::json!({ "error": message }))
 }
+
+/// Records a verified event with its job in one transaction and answers: 200 only after the
+/// commit (`accepted`, or `duplicate` when the event was seen before, storing nothing); 503
+/// when nothing could be stored, so the sender delivers again.
+pub(crate) async fn record_and_answer(
+    rt: &crate::runtime::Runtime,
+    event: crate::store::EventInsert<'_>,
+    job: &crate::queue::NewJob,
+) -> Response {
+    let (source, cid) = (event.source, event.connection_id);
+    match rt
+        .store
+        .record_event(event, std::slice::from_ref(job))
+        .await
+    {
+        Ok(crate::store::Inserted::New { event_id }) => {
+            rt.wake.notify_waiters();
+            tracing::info!(connection = cid, source, event_id, "webhook accepted");
+            json(
+                StatusCode::OK,
+                serde_json::json!({"status": "accepted", "event_id": event_id}),
+            )
+        }
+        Ok(crate::store::Inserted::Duplicate) => {
+            json(StatusCode::OK, serde_json::json!({"status": "duplicate"}))
+        }
+        Err(e) => {
+            tracing::error!(connection = cid, source, error = %format!("{e:#}"), "could not record webhook");
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "could not store the event; please retry",
+            )
+        }
+    }
+}

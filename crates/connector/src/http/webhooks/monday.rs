@@ -11,7 +11,7 @@
 use super::{reply, WebhookRequest};
 use crate::queue::priority;
 use crate::runtime::{Connection, Runtime};
-use crate::store::{EventInsert, Inserted};
+use crate::store::EventInsert;
 use crate::sync::audit::StatusChange;
 use crate::sync::JobPayload;
 use axum::http::StatusCode;
@@ -135,31 +135,7 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         content_type: req.content_type.as_deref(),
         body: &req.body,
     };
-    match rt
-        .store
-        .record_event(insert, std::slice::from_ref(&job))
-        .await
-    {
-        Ok(Inserted::New { event_id }) => {
-            rt.wake.notify_waiters();
-            tracing::info!(connection = cid, event_id, item = %change.item_id, "monday webhook accepted");
-            super::json(
-                StatusCode::OK,
-                serde_json::json!({"status": "accepted", "event_id": event_id}),
-            )
-        }
-        Ok(Inserted::Duplicate) => {
-            super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"}))
-        }
-        Err(e) => {
-            // Not committed: no 2xx, so monday delivers again (once a minute for 30 minutes).
-            tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record monday webhook");
-            reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "could not store the event; please retry",
-            )
-        }
-    }
+    super::record_and_answer(&rt, insert, &job).await
 }
 
 #[cfg(test)]

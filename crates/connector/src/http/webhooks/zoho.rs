@@ -7,7 +7,7 @@
 use super::{reply, WebhookRequest};
 use crate::queue::priority;
 use crate::runtime::Runtime;
-use crate::store::{EventInsert, Inserted};
+use crate::store::EventInsert;
 use crate::sync::JobPayload;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -121,29 +121,5 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         content_type,
         body: &req.body,
     };
-    match rt
-        .store
-        .record_event(event, std::slice::from_ref(&new_job))
-        .await
-    {
-        Ok(Inserted::New { event_id }) => {
-            rt.wake.notify_waiters();
-            tracing::info!(connection = cid, event_id, "zoho webhook accepted");
-            super::json(
-                StatusCode::OK,
-                serde_json::json!({"status": "accepted", "event_id": event_id}),
-            )
-        }
-        Ok(Inserted::Duplicate) => {
-            super::json(StatusCode::OK, serde_json::json!({"status": "duplicate"}))
-        }
-        Err(e) => {
-            // Not committed: no 2xx, so Zoho delivers again.
-            tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record webhook");
-            reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "could not store the event; please retry",
-            )
-        }
-    }
+    super::record_and_answer(&rt, event, &new_job).await
 }
