@@ -32,7 +32,7 @@ impl Application {
         let runtime = Runtime::build(config, clock).await?;
         let listener = TcpListener::bind(listen)
             .await
-            .map_err(|e| anyhow::anyhow!("could not listen on {listen} (server.listen): {e}"))?;
+            .map_err(|e| anyhow::anyhow!("could not listen on {listen}: {e}; choose another address with server.listen (MLC_SERVER__LISTEN), or `demo --listen 127.0.0.1:PORT`"))?;
         let port = listener.local_addr()?.port();
         Ok(Application {
             listener,
