@@ -117,6 +117,27 @@ fn random_alnum(len: usize) -> String {
         .collect()
 }
 
+/// Invoice lines as subitems (what `demo` shows); the tests keep the long-text summary.
+const SUBITEMS_TOML: &str = r#"[connections.boards.invoice.subitem_columns]
+quantity = "quantity"
+rate = "rate"
+amount = "amount"
+line_item_id = "line_item_id"
+"#;
+
+/// Gives the invoice board a subitems board with the columns `SUBITEMS_TOML` maps.
+fn add_invoice_subitems(monday: &MondaySandbox, board_id: &str) {
+    monday.add_subitems_board(
+        board_id,
+        &[
+            SandboxColumn::new("quantity", "Quantity", "numbers"),
+            SandboxColumn::new("rate", "Rate", "numbers"),
+            SandboxColumn::new("amount", "Amount", "numbers"),
+            SandboxColumn::new("line_item_id", "Zoho line id", "text"),
+        ],
+    );
+}
+
 /// A Zoho organization and three monday boards in the sandbox, wired for one connection
 /// named `demo`. Used by `demo` and by the integration tests.
 pub struct SandboxSetup {
@@ -131,6 +152,8 @@ pub struct SandboxSetup {
     pub webhook_secret: String,
     /// Base64 key that encrypts stored refresh tokens.
     pub secrets_key: String,
+    /// Whether the invoice board shows lines as subitems (see [`SandboxSetup::with_invoice_subitems`]).
+    pub invoice_subitems: bool,
     /// (document kind, board title, board id)
     pub boards: Vec<(&'static str, &'static str, String)>,
 }
@@ -164,7 +187,15 @@ impl SandboxSetup {
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
             },
             boards,
+            invoice_subitems: false,
         })
+    }
+
+    /// Invoice lines become subitems on a subitems board, instead of a long-text summary.
+    pub fn with_invoice_subitems(mut self) -> Self {
+        add_invoice_subitems(&self.monday, self.board_id("invoice"));
+        self.invoice_subitems = true;
+        self
     }
 
     pub fn board_id(&self, kind: &str) -> &str {
@@ -228,6 +259,14 @@ token = "{monday_token}"
         ));
         for (kind, _, id) in &self.boards {
             toml.push_str(&demo_board_toml(kind, id));
+            if *kind == "invoice" && self.invoice_subitems {
+                // `line_items` belongs to the board table, which must come before its sub-tables.
+                let at = toml
+                    .rfind("[connections.boards.invoice.columns]")
+                    .unwrap_or(toml.len());
+                toml.insert_str(at, "line_items = \"subitems\"\n");
+                toml.push_str(SUBITEMS_TOML);
+            }
         }
         toml
     }
@@ -246,7 +285,9 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let setup = SandboxSetup::start(ZohoSandboxConfig::default()).await?;
+    let setup = SandboxSetup::start(ZohoSandboxConfig::default())
+        .await?
+        .with_invoice_subitems();
     setup.zoho.seed(ORG, 14, 10, 8, 42);
     let toml = setup.config_toml(opts.listen, &db);
     let (zoho, monday, boards, webhook_secret) = (

@@ -152,12 +152,27 @@ pub struct ZohoConfig {
     /// Zoho lists late or stamps with a slightly earlier `last_modified_time`.
     #[serde(default)]
     pub reconcile_overlap_seconds: Option<u64>,
+    /// Seconds between deletion sweeps per connection and document type (default 86400 = daily;
+    /// 0 turns them off). Zoho lists no deleted documents and a deletion made while the
+    /// connector was down sent it no webhook, so a sweep lists every document and re-checks
+    /// the ones on the board that were not listed. It costs one list call per 200 documents and
+    /// runs with reconciliation (which must be on), the first one interval after start.
+    #[serde(default)]
+    pub deletion_sweep_interval_seconds: Option<u64>,
 }
 
 impl ZohoConfig {
     /// `None` when reconciliation is turned off.
     pub fn reconcile_interval(&self) -> Option<std::time::Duration> {
         match self.reconcile_interval_seconds.unwrap_or(300) {
+            0 => None,
+            s => Some(std::time::Duration::from_secs(s)),
+        }
+    }
+
+    /// `None` when deletion sweeps are turned off.
+    pub fn deletion_sweep_interval(&self) -> Option<std::time::Duration> {
+        match self.deletion_sweep_interval_seconds.unwrap_or(86_400) {
             0 => None,
             s => Some(std::time::Duration::from_secs(s)),
         }

@@ -8,6 +8,7 @@ mod payment;
 pub(crate) mod payment_poll;
 pub mod reconcile;
 mod subitems;
+pub mod sweep;
 mod worker;
 
 pub use worker::{run_worker, spawn_workers};

@@ -36,6 +36,8 @@ pub struct ReconcileReport {
     pub watermark_ms: Option<i64>,
     /// Jobs queued for payments recorded against this kind (see `payment_poll.rs`).
     pub payments_enqueued: usize,
+    /// The deletion sweep, when one was due (see `sweep.rs`).
+    pub sweep: Option<super::sweep::SweepReport>,
 }
 
 pub(crate) async fn reconcile(
@@ -94,6 +96,7 @@ pub(crate) async fn reconcile(
     if let Some(ledger) = Ledger::settling(kind) {
         report.payments_enqueued = super::payment_poll::poll(rt, conn, ledger).await?;
     }
+    report.sweep = super::sweep::sweep_if_due(rt, conn, kind).await?;
     tracing::info!(
         connection = cid,
         kind = kind.as_str(),

@@ -6,6 +6,7 @@ mod backfill;
 mod check;
 mod connect;
 mod crash;
+mod demo;
 mod hardening;
 mod helpers;
 mod monday_setup;
