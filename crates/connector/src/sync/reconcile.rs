@@ -14,6 +14,9 @@
 //! A payment changes an invoice's or bill's balance without a webhook for the document and
 //! maybe without moving its `last_modified_time`, so polling invoices also polls customer
 //! payments, and polling bills vendor payments (`payment_poll.rs`).
+//!
+//! Deleted documents are never listed; once per `zoho.deletion_sweep_interval_seconds` a
+//! reconciliation also runs a full-listing deletion sweep (`sweep.rs`).
 
 use super::document::store_err;
 use super::listing::{ensure_plan, list_page};

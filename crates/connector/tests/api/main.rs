@@ -15,6 +15,7 @@ mod payment_reconcile;
 mod quota;
 mod reconcile;
 mod subitems;
+mod sweep;
 mod sync;
 mod trace;
 mod webhooks;
