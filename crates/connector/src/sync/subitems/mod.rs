@@ -272,7 +272,16 @@ pub(crate) async fn apply(
         return Ok(Some(to_json(&map)));
     }
 
-    let key = ops_key(conn, t.doc, &ops);
+    if intents.iter().any(|i| matches!(i, Intent::Create { .. })) {
+        // A crash between monday applying these creates and the map being saved must not lead
+        // to creating them again: with the map cleared first, the next attempt reads the
+        // item's subitems back and adopts them.
+        rt.store
+            .set_subitems(&conn.config.id, t.doc.kind.as_str(), &t.doc.id, None)
+            .await
+            .map_err(store_err)?;
+    }
+    let key = ops_key(conn, t.doc, t.item_id, &plan.board.id, &ops);
     let results = match conn
         .monday
         .apply_subitem_ops_with_labels(
@@ -408,12 +417,22 @@ async fn save_partial(
 
 /// Idempotency key of one batch: the document version plus the exact operations, so a resend
 /// of the same batch after a timeout is replayed by monday, and a different batch never is.
-fn ops_key(conn: &Connection, doc: &Document, ops: &[SubitemOp]) -> String {
+fn ops_key(
+    conn: &Connection,
+    doc: &Document,
+    parent: &str,
+    subitems_board: &str,
+    ops: &[SubitemOp],
+) -> String {
     let mut h = Sha256::new();
+    // The parent and its board are part of the key: a re-created item must not be answered
+    // with the replay of its predecessor's batch.
     for part in [
         conn.config.zoho.organization_id.as_str(),
         doc.kind.as_str(),
         doc.id.as_str(),
+        parent,
+        subitems_board,
     ] {
         h.update(part.as_bytes());
         h.update([0]);
