@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
         queue
             .enqueue(&NewJob {
                 connection_id: format!("c{}", i % 10),
-                kind: "bench".into(),
+                kind: ml_connector::queue::JobKind::SyncDocument,
                 payload: serde_json::json!({}),
                 priority: if i % 3 == 0 {
                     priority::REALTIME

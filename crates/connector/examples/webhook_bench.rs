@@ -8,7 +8,7 @@
 
 use ml_connector::clock::SystemClock;
 use ml_connector::config::Config;
-use ml_connector::demo::SandboxSetup;
+use ml_connector::sandboxed::SandboxSetup;
 use ml_connector::Application;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

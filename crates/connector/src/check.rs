@@ -1,8 +1,11 @@
 //! `ml-connector check`: ping the real systems with the configured credentials and say, line by
 //! line, what works and what to fix. Changes nothing anywhere.
 
+use crate::queue::JobError;
 use crate::runtime::{Connection, Runtime};
 use crate::sync::mapping::build_item;
+use crate::zoho::quota::Priority;
+use crate::zoho::Op;
 use zoho_books::{BooksClient, Document, DocumentKind};
 
 /// One finding.
@@ -87,32 +90,26 @@ pub async fn run(rt: &Runtime) -> Vec<Finding> {
 async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
     let id = &conn.config.id;
     let subject = format!("{id}: Zoho ({})", conn.dc);
-    let token = match conn.tokens.access_token().await {
-        Ok(t) => {
+    match conn.zoho.tokens.access_token().await {
+        Ok(_) => {
             out.push(ok(
                 &subject,
                 "refresh token accepted; access token obtained",
             ));
-            t
         }
         Err(e) => {
             out.push(fail(&subject, e.to_string()));
             return;
         }
     };
-    let base = rt.config.zoho_endpoints().books_base(conn.dc);
-    let call = BooksClient::list_organizations(&rt.http, &base, &token);
-    let listed = match rt
-        .quota
-        .call(&conn.books, crate::zoho::quota::Priority::Realtime, call)
+    let (http, base, books) = (&rt.http, conn.zoho.books.books_base(), &conn.zoho.books);
+    let listed = conn
+        .zoho
+        .call(Op::SETTINGS, Priority::Realtime, |token| async move {
+            BooksClient::list_organizations(http, base, &token).await
+        })
         .await
-    {
-        Ok(result) => result,
-        Err(e) => {
-            out.push(fail(&subject, e.to_string()));
-            return;
-        }
-    };
+        .map_err(JobError::from);
     match listed {
         Ok(orgs) => {
             let want = &conn.config.zoho.organization_id;
@@ -133,18 +130,13 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
         if conn.config.board(kind).is_none() {
             continue;
         }
-        let call = conn.books.list_documents(&token, kind, 1, 1);
-        let listed = match rt
-            .quota
-            .call(&conn.books, crate::zoho::quota::Priority::Realtime, call)
+        let listed = conn
+            .zoho
+            .call(Op::read(kind), Priority::Realtime, |token| async move {
+                books.list_documents(&token, kind, 1, 1).await
+            })
             .await
-        {
-            Ok(result) => result,
-            Err(e) => {
-                out.push(fail(&subject, e.to_string()));
-                continue;
-            }
-        };
+            .map_err(JobError::from);
         match listed {
             Ok(_) => out.push(ok(&subject, format!("can read {}s", kind.as_str()))),
             Err(e) => out.push(fail(

@@ -2,13 +2,13 @@
 
 use crate::clock::SharedClock;
 use crate::config::{Config, ConnectionConfig};
+use crate::domain::ConnectionId;
 use crate::monday::Boards;
-use crate::queue::{Queue, RetryPolicy};
+use crate::queue::{Pauses, Queue, RetryPolicy};
 use crate::store::Store;
-use crate::sync::Upstream;
 use crate::zoho::secrets::StoredRefreshToken;
 use crate::zoho::tokens::TokenCache;
-use anyhow::Context;
+use crate::zoho::ZohoApi;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,8 +20,8 @@ use zoho_books::{BooksClient, DataCentre, OAuthClient};
 pub struct Connection {
     pub config: ConnectionConfig,
     pub dc: DataCentre,
-    pub books: BooksClient,
-    pub tokens: TokenCache,
+    /// Every Books call of this connection goes through here (token, quota, classification).
+    pub zoho: ZohoApi,
     pub monday: monday::MondayClient,
 }
 
@@ -39,7 +39,7 @@ pub struct Runtime {
     pub store: Store,
     pub queue: Queue,
     pub clock: SharedClock,
-    pub connections: HashMap<String, Arc<Connection>>,
+    pub connections: HashMap<ConnectionId, Arc<Connection>>,
     pub boards: Boards,
     /// Wakes idle workers when a job is enqueued.
     pub wake: Notify,
@@ -53,32 +53,6 @@ pub struct Runtime {
     pub monday_me: crate::monday::MeCache,
 }
 
-/// "Do not call this upstream for this connection before T": set from `Retry-After` /
-/// `retry_in_seconds` / Zoho code 44, honoured by every worker before it starts a job.
-#[derive(Debug, Default)]
-pub struct Pauses(std::sync::Mutex<HashMap<(String, Upstream), i64>>);
-
-impl Pauses {
-    /// Pause until `until_ms`; a pause can only be extended, never shortened.
-    pub fn pause(&self, connection: &str, upstream: Upstream, until_ms: i64) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map
-            .entry((connection.to_string(), upstream))
-            .or_insert(until_ms);
-        *entry = (*entry).max(until_ms);
-    }
-
-    /// The latest pause still in force for the connection, on any upstream.
-    pub fn paused_until(&self, connection: &str, now_ms: i64) -> Option<i64> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        [Upstream::Zoho, Upstream::Monday]
-            .iter()
-            .filter_map(|u| map.get(&(connection.to_string(), *u)).copied())
-            .filter(|t| *t > now_ms)
-            .max()
-    }
-}
-
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
@@ -87,17 +61,7 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
-/// The outbound HTTP client: timeouts always, redirects never (a redirect could carry a token
-/// to a host outside the allow-list).
-pub fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("ml-connector/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("could not build the HTTP client")
-}
+pub use crate::outbound::http_client;
 
 impl Runtime {
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Arc<Runtime>> {
@@ -108,6 +72,16 @@ impl Runtime {
         let endpoints = config.zoho_endpoints();
         let monday_limits = crate::monday::limits::Limits::from_config(&config.monday)
             .map_err(|(key, problem)| anyhow::anyhow!("monday.{key}: {problem}"))?;
+        let queue = Queue::new(
+            store.clone(),
+            clock.clone(),
+            Duration::from_secs(config.workers.lease_seconds),
+        );
+        let quota = crate::zoho::quota::Quotas::new(
+            store.clone(),
+            clock.clone(),
+            config.zoho.quota.clone(),
+        );
         let mut connections = HashMap::new();
         if config.server.admin_password.is_none() && !config.server.listen.ip().is_loopback() {
             tracing::warn!(
@@ -160,27 +134,24 @@ impl Runtime {
                 monday_limits,
                 clock.clone(),
             ));
+            let zoho = ZohoApi::new(
+                ConnectionId::new(c.id.clone()),
+                dc,
+                books,
+                tokens,
+                quota.clone(),
+                queue.clone(),
+            );
             connections.insert(
-                c.id.clone(),
+                ConnectionId::new(c.id.clone()),
                 Arc::new(Connection {
                     config: c.clone(),
                     dc,
-                    books,
-                    tokens,
+                    zoho,
                     monday,
                 }),
             );
         }
-        let queue = Queue::new(
-            store.clone(),
-            clock.clone(),
-            Duration::from_secs(config.workers.lease_seconds),
-        );
-        let quota = crate::zoho::quota::Quotas::new(
-            store.clone(),
-            clock.clone(),
-            config.zoho.quota.clone(),
-        );
         let retry = RetryPolicy {
             base: Duration::from_millis(config.workers.backoff_base_ms),
             cap: Duration::from_secs(config.workers.backoff_cap_seconds),

@@ -5,7 +5,7 @@
 //! with the rest of the integration tests running in parallel (cargo runs test binaries one
 //! after another).
 
-use ml_connector::demo::SandboxSetup;
+use ml_connector::sandboxed::SandboxSetup;
 use sandbox::zoho::ZohoSandboxConfig;
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};

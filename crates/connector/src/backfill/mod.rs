@@ -17,18 +17,18 @@
 //! place up, so one row can slip past a page boundary unseen; documents changed during the run
 //! are caught by reconciliation, which continues from the run's start.
 
-mod cursor;
 mod dry_run;
 mod pages;
 
 pub use dry_run::{Forecast, Forecasted};
 
 use crate::config::Config;
+use crate::queue::BackfillProgress;
 use crate::runtime::Runtime;
+use crate::store::backfill::Run;
 use crate::sync::listing::ensure_plan;
 use crate::zoho::quota::Priority;
 use chrono::NaiveDate;
-use cursor::Run;
 use indicatif::{ProgressBar, ProgressStyle};
 use pages::{human, Status};
 use std::sync::Arc;
@@ -199,7 +199,10 @@ pub async fn run_with(
     }
     let mut runs = Vec::new();
     for t in &targets {
-        let run = cursor::find_or_create(&rt, &t.connection_id, &t.kinds, since_ms).await?;
+        let run = rt
+            .store
+            .backfill_run(rt.clock.now_ms(), &t.connection_id, &t.kinds, since_ms)
+            .await?;
         let verb = if run.resumed { "resuming" } else { "starting" };
         eprintln!(
             "{verb} backfill run #{} of connection {} ({}) since {}",
@@ -232,7 +235,7 @@ pub async fn run_with(
     let interrupted = !progress.done();
     if !interrupted {
         for run in &runs {
-            cursor::finish(&rt, run).await?;
+            rt.store.finish_backfill(run, rt.clock.now_ms()).await?;
         }
     }
     let mut zoho_calls = 0;
@@ -240,7 +243,7 @@ pub async fn run_with(
         if let Some(conn) = rt.connection(&run.connection_id) {
             zoho_calls += rt
                 .quota
-                .calls_since(conn.books.organization_id(), started_ms)
+                .calls_since(conn.zoho.organization_id(), started_ms)
                 .await
                 .unwrap_or(0);
         }
@@ -275,14 +278,16 @@ async fn list_kind(
         anyhow::anyhow!("connection {} is no longer configured", run.connection_id)
     })?;
     loop {
-        let c = cursor::cursor(rt, run.id, kind).await?;
+        let c = rt.store.backfill_cursor(run.id, kind).await?;
         if c.complete {
             return Ok(());
         }
         let (rows, last) =
             pages::fetch(rt, conn, kind, c.next_page, run.since_ms, Some(status)).await?;
         let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
-        cursor::commit_page(rt, run, kind, c.next_page, &ids, last).await?;
+        rt.store
+            .commit_backfill_page(run, kind, c.next_page, &ids, last)
+            .await?;
     }
 }
 
@@ -294,7 +299,7 @@ async fn watch(
     status: &Status,
     cancel: &CancellationToken,
     started: Instant,
-) -> anyhow::Result<cursor::Progress> {
+) -> anyhow::Result<BackfillProgress> {
     let run_ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
     let orgs = runs.len().max(1) as f64;
     let per_second = rt.quota.background_rate_per_second() * orgs;
@@ -309,7 +314,7 @@ async fn watch(
     // Jobs kept waiting per run: two windows' worth of background calls.
     let target = (i64::from(config.per_minute - config.realtime_reserve) * 2).clamp(50, 500);
     let mut last_line = Instant::now();
-    let mut last_progress: Option<(Instant, cursor::Progress)> = None;
+    let mut last_progress: Option<(Instant, BackfillProgress)> = None;
     loop {
         while let Some(joined) = listers.try_join_next() {
             match joined {
@@ -323,7 +328,10 @@ async fn watch(
         }
         let mut fed = 0;
         for run in runs {
-            fed += cursor::feed(rt, run, target).await?;
+            fed += rt
+                .queue
+                .feed_backfill(run, target, rt.config.workers.max_attempts)
+                .await?;
         }
         if fed > 0 {
             rt.wake.notify_waiters();
@@ -332,7 +340,7 @@ async fn watch(
         let p = match last_progress {
             Some((at, p)) if at.elapsed() < Duration::from_millis(500) => p,
             _ => {
-                let p = cursor::progress(rt, &run_ids).await?;
+                let p = rt.queue.backfill_progress(&run_ids).await?;
                 last_progress = Some((Instant::now(), p));
                 p
             }

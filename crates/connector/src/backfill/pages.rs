@@ -1,9 +1,9 @@
 //! One page of history for the backfill, waiting out quotas and transient failures the way a
 //! job would (a long-running command has no queue to park in).
 
+use crate::queue::JobError;
 use crate::runtime::{Connection, Runtime};
 use crate::sync::listing::list_page;
-use crate::sync::JobError;
 use crate::zoho::quota::Priority;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,7 +38,7 @@ pub async fn fetch(
     let mut attempt = 0;
     let listed = loop {
         attempt += 1;
-        match list_page(rt, conn, kind, page_no, Priority::Backfill).await {
+        match list_page(conn, kind, page_no, Priority::Backfill).await {
             Ok(listed) => break listed,
             Err(JobError::Park { until_ms, reason }) => {
                 let wait = (until_ms - rt.clock.now_ms()).max(0);

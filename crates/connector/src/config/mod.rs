@@ -4,10 +4,12 @@
 //! `MLC_DATABASE__URL=sqlite://data.db`. Connections (tenants) are declared in the file.
 
 mod mapping;
+mod monday_limits;
 mod quota;
 mod secrets;
 
 pub use mapping::{BoardMapping, ColumnMap, DeletionPolicy, LineItemMode};
+pub use monday_limits::MondayLimits;
 pub use quota::{plan_concurrency, plan_daily_limit, QuotaConfig};
 pub use secrets::SecretsConfig;
 
@@ -340,8 +342,7 @@ impl Config {
             .quota
             .validate()
             .map_err(|(k, m)| err(format!("zoho.quota.{k}"), m))?;
-        crate::monday::limits::Limits::from_config(&self.monday)
-            .map_err(|(k, m)| err(format!("monday.{k}"), m))?;
+        MondayLimits::from_config(&self.monday).map_err(|(k, m)| err(format!("monday.{k}"), m))?;
         if self.workers.count == 0 {
             return Err(err("workers.count".into(), "must be at least 1".into()));
         }

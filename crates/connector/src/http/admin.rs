@@ -17,7 +17,11 @@ pub fn routes() -> Router<Arc<Runtime>> {
 
 async fn index(State(rt): State<Arc<Runtime>>) -> Response {
     let stats = rt.queue.stats().await.unwrap_or_default();
-    let dead = rt.queue.list(Some("dead"), 50).await.unwrap_or_default();
+    let dead = rt
+        .queue
+        .list(Some(crate::queue::JobState::Dead), 50)
+        .await
+        .unwrap_or_default();
     let mut conns: Vec<_> = rt.connections.values().collect();
     conns.sort_by(|a, b| a.config.id.cmp(&b.config.id));
     let mut rows = Vec::new();

@@ -1,13 +1,11 @@
-//! The HTTP edge: webhooks, health, admin pages. Built so a test can start the whole
-//! application on port 0 (zero2prod's `Application::build`).
+//! The HTTP edge: webhooks, health, admin pages, the Zoho OAuth callback. The service's
+//! lifecycle (binding, workers, shutdown) is in `serve`.
 
 pub mod admin;
 pub mod oauth;
 mod operator;
 pub mod webhooks;
 
-use crate::clock::SharedClock;
-use crate::config::Config;
 use crate::runtime::Runtime;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -16,61 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
-
-pub struct Application {
-    listener: TcpListener,
-    port: u16,
-    runtime: Arc<Runtime>,
-}
-
-impl Application {
-    /// Opens the store, builds the clients and binds the listener (port 0 picks a free port).
-    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Application> {
-        let listen = config.server.listen;
-        let runtime = Runtime::build(config, clock).await?;
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("could not listen on {listen}: {e}; choose another address with server.listen (MLC_SERVER__LISTEN), or `demo --listen 127.0.0.1:PORT`"))?;
-        let port = listener.local_addr()?.port();
-        Ok(Application {
-            listener,
-            port,
-            runtime,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    pub fn runtime(&self) -> Arc<Runtime> {
-        self.runtime.clone()
-    }
-
-    /// Serves HTTP and runs the workers until `cancel` fires, then shuts down gracefully.
-    pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
-        let workers = crate::sync::spawn_workers(self.runtime.clone(), cancel.clone());
-        let refresher = crate::zoho::refresher::spawn(self.runtime.clone(), cancel.clone());
-        let reconciler =
-            crate::sync::reconcile::spawn_scheduler(self.runtime.clone(), cancel.clone());
-        let app = router(self.runtime.clone());
-        let shutdown = cancel.clone();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await?;
-        cancel.cancel();
-        for w in workers {
-            let _ = w.await;
-        }
-        let _ = refresher.await;
-        if let Some(r) = reconciler {
-            let _ = r.await;
-        }
-        Ok(())
-    }
-}
 
 pub fn router(rt: Arc<Runtime>) -> Router {
     let limit = rt.config.server.max_body_bytes;
@@ -86,7 +29,7 @@ pub fn router(rt: Arc<Runtime>) -> Router {
 }
 
 async fn health(State(rt): State<Arc<Runtime>>) -> Response {
-    match sqlx::query("SELECT 1").execute(rt.store.pool()).await {
+    match rt.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
     }

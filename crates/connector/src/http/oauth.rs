@@ -410,7 +410,7 @@ async fn store_choice(
     .map_err(log)?;
     if let Some(conn) = rt.connection(&pending.connection_id) {
         // Tokens of the replaced grant are not reused.
-        conn.tokens.forget().await;
+        conn.zoho.tokens.forget().await;
     }
     rt.wake.notify_waiters();
     tracing::info!(connection = %pending.connection_id, organization = %org.organization_id, "Zoho connected from the browser");

@@ -8,7 +8,6 @@
 //! day afresh, and monday's own `DAILY_LIMIT_EXCEEDED` remains the backstop.
 
 use crate::clock::SharedClock;
-use crate::config::MondayConfig;
 use chrono::{DateTime, Utc};
 use monday::{GatePermit, MondayError, RequestGate};
 use std::collections::VecDeque;
@@ -24,46 +23,7 @@ const DAY_MS: i64 = 86_400_000;
 /// (and the connection paused), so a worker is not held while other work queues up.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(5);
 
-/// The numbers one connection keeps to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub per_minute: u32,
-    pub concurrent: u32,
-    /// `None`: no daily cap of our own.
-    pub daily: Option<u32>,
-}
-
-impl Limits {
-    /// The plan's published numbers with the explicit keys applied. Errors name the key.
-    pub fn from_config(c: &MondayConfig) -> Result<Limits, (String, String)> {
-        let mut limits = match c.plan.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            // Safe on every plan; no daily cap without knowing the plan.
-            None => Limits { per_minute: 1_000, concurrent: 40, daily: None },
-            Some("free" | "trial" | "basic" | "standard") => Limits { per_minute: 1_000, concurrent: 40, daily: Some(1_000) },
-            Some("pro") => Limits { per_minute: 2_500, concurrent: 100, daily: Some(10_000) },
-            Some("enterprise") => Limits { per_minute: 5_000, concurrent: 250, daily: Some(25_000) },
-            Some(other) => {
-                return Err((
-                    "plan".into(),
-                    format!("`{other}` is not a monday plan; use free, basic, standard, pro or enterprise, or set minute_limit, concurrency_limit and daily_limit"),
-                ))
-            }
-        };
-        for (key, value) in [
-            ("minute_limit", c.minute_limit),
-            ("concurrency_limit", c.concurrency_limit),
-            ("daily_limit", c.daily_limit),
-        ] {
-            if value == Some(0) {
-                return Err((key.into(), "must be at least 1 when set".into()));
-            }
-        }
-        limits.per_minute = c.minute_limit.unwrap_or(limits.per_minute);
-        limits.concurrent = c.concurrency_limit.unwrap_or(limits.concurrent);
-        limits.daily = c.daily_limit.or(limits.daily);
-        Ok(limits)
-    }
-}
+pub use crate::config::MondayLimits as Limits;
 
 /// What the budget says about one more request now.
 #[derive(Debug, PartialEq, Eq)]
@@ -185,6 +145,7 @@ impl RequestGate for Limiter {
 mod tests {
     use super::*;
     use crate::clock::{Clock, ManualClock};
+    use crate::config::MondayConfig;
     use chrono::TimeZone;
 
     fn config(plan: Option<&str>) -> MondayConfig {
@@ -317,8 +278,8 @@ mod tests {
         let err = l.admit().await.err().expect("day spent");
         assert!(matches!(err, MondayError::DailyLimit { .. }), "{err:?}");
         assert!(matches!(
-            crate::sync::JobError::from(err),
-            crate::sync::JobError::Park { .. }
+            crate::queue::JobError::from(err),
+            crate::queue::JobError::Park { .. }
         ));
     }
 }

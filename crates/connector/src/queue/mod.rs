@@ -11,8 +11,24 @@
 //! Retryable failures go back to `queued` with a later `run_at`; permanent ones go to `dead` with
 //! their reason and can be replayed. A job whose worker died is claimed again once its lease expires.
 
+//!
+//! The queue is the engine under the sync flows: it owns the job kinds and states
+//! ([`kinds`]), how a run ends ([`outcome`]) and the connection-wide pauses ([`pauses`]), the
+//! one-transaction intake of webhooks ([`intake`]), and every query on the jobs table
+//! ([`queries`]): other modules ask it by name instead of writing SQL against its tables.
+
+mod intake;
+pub mod kinds;
+pub mod outcome;
+mod pauses;
+mod queries;
 mod retry;
 
+pub use intake::{EventInsert, Inserted};
+pub use kinds::{priority, JobKind, JobPayload, JobState, StatusChange};
+pub use outcome::{connection_status, next_utc_midnight_ms, JobError, Upstream};
+pub use pauses::Pauses;
+pub use queries::{queued_jobs, wake_parked, BackfillProgress, HistoryLine};
 pub use retry::RetryPolicy;
 
 use crate::clock::SharedClock;
@@ -24,7 +40,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub connection_id: String,
-    pub kind: String,
+    pub kind: JobKind,
     pub payload: serde_json::Value,
     /// Higher runs first (real-time sync over reconciliation and backfill).
     pub priority: i64,
@@ -33,20 +49,15 @@ pub struct NewJob {
     pub run_at_ms: Option<i64>,
 }
 
-/// Priorities: real-time work first.
-pub mod priority {
-    pub const REALTIME: i64 = 100;
-    pub const RECONCILE: i64 = 50;
-    pub const BACKFILL: i64 = 10;
-}
-
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
 pub struct Job {
     pub id: i64,
     pub connection_id: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: JobKind,
     pub payload: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: JobState,
     pub priority: i64,
     pub attempts: i64,
     pub max_attempts: i64,
@@ -75,7 +86,7 @@ where
          VALUES (?1, ?2, ?3, 'queued', ?4, 0, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
     )
     .bind(&job.connection_id)
-    .bind(&job.kind)
+    .bind(job.kind.as_str())
     .bind(job.payload.to_string())
     .bind(job.priority)
     .bind(job.max_attempts as i64)
@@ -117,6 +128,10 @@ impl Queue {
         &self.clock
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub async fn enqueue(&self, job: &NewJob) -> anyhow::Result<i64> {
         insert_job(self.store.pool(), job, None, self.clock.now_ms()).await
     }
@@ -156,12 +171,13 @@ impl Queue {
         let token = uuid::Uuid::new_v4().to_string();
         let lease_until = now + self.lease.as_millis() as i64;
         // `index`, `candidates` and `order` are fixed strings from this file, never input.
+        let known = known_kinds_sql();
         let sql = format!(
             "UPDATE jobs SET state = 'running', lease_token = ?1, lease_expires_at = ?2,
                     attempts = attempts + 1, updated_at = ?3
              WHERE id = (
                 SELECT j.id FROM jobs j INDEXED BY {index}
-                WHERE {candidates}
+                WHERE {candidates} AND j.kind IN ({known})
                   AND (j.document_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM jobs r INDEXED BY jobs_document
                         WHERE r.document_key = j.document_key AND r.id <> j.id
@@ -193,7 +209,7 @@ impl Queue {
 
     /// Marks the job done. Returns false when this worker no longer held the lease.
     pub async fn complete(&self, job: &Job) -> anyhow::Result<bool> {
-        self.transition(job, "done", None, None).await
+        self.transition(job, JobState::Done, None, None).await
     }
 
     /// Puts the job back for a later attempt.
@@ -204,7 +220,7 @@ impl Queue {
         error: &str,
     ) -> anyhow::Result<bool> {
         let run_at = self.clock.now_ms() + delay.as_millis() as i64;
-        self.transition(job, "queued", Some(run_at), Some(error))
+        self.transition(job, JobState::Queued, Some(run_at), Some(error))
             .await
     }
 
@@ -227,13 +243,14 @@ impl Queue {
 
     /// Sends the job to the dead state with a reason an operator can act on.
     pub async fn kill(&self, job: &Job, reason: &str) -> anyhow::Result<bool> {
-        self.transition(job, "dead", None, Some(reason)).await
+        self.transition(job, JobState::Dead, None, Some(reason))
+            .await
     }
 
     async fn transition(
         &self,
         job: &Job,
-        state: &str,
+        state: JobState,
         run_at: Option<i64>,
         error: Option<&str>,
     ) -> anyhow::Result<bool> {
@@ -242,7 +259,7 @@ impl Queue {
                     lease_token = NULL, lease_expires_at = NULL, updated_at = ?4
              WHERE id = ?5 AND lease_token = ?6 AND state = 'running'",
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(run_at)
         .bind(error)
         .bind(self.clock.now_ms())
@@ -260,23 +277,23 @@ impl Queue {
                 .await?;
         let mut s = QueueStats::default();
         for (state, n) in rows {
-            match state.as_str() {
-                "queued" => s.queued = n,
-                "running" => s.running = n,
-                "done" => s.done = n,
-                "dead" => s.dead = n,
-                _ => {}
+            match JobState::try_from(state) {
+                Ok(JobState::Queued) => s.queued = n,
+                Ok(JobState::Running) => s.running = n,
+                Ok(JobState::Done) => s.done = n,
+                Ok(JobState::Dead) => s.dead = n,
+                Err(_) => {}
             }
         }
         Ok(s)
     }
 
     /// Jobs in one state, newest first.
-    pub async fn list(&self, state: Option<&str>, limit: i64) -> anyhow::Result<Vec<Job>> {
+    pub async fn list(&self, state: Option<JobState>, limit: i64) -> anyhow::Result<Vec<Job>> {
         Ok(sqlx::query_as::<_, Job>(
             "SELECT * FROM jobs WHERE (?1 IS NULL OR state = ?1) ORDER BY updated_at DESC, id DESC LIMIT ?2",
         )
-        .bind(state)
+        .bind(state.map(JobState::as_str))
         .bind(limit)
         .fetch_all(self.store.pool())
         .await?)
@@ -330,6 +347,15 @@ impl Queue {
         .await?;
         Ok(r.rows_affected())
     }
+}
+
+/// The kinds this version runs, as an SQL list (fixed strings from [`JobKind::KNOWN`]).
+fn known_kinds_sql() -> String {
+    JobKind::KNOWN
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ async fn queue() -> (Queue, ManualClock, tempdir::Dir) {
 fn job(doc: Option<&str>, priority: i64) -> NewJob {
     NewJob {
         connection_id: "c".into(),
-        kind: "test".into(),
+        kind: JobKind::SyncDocument,
         payload: serde_json::json!({}),
         priority,
         max_attempts: 3,
@@ -136,7 +136,7 @@ async fn park_keeps_the_attempt_budget_and_dead_jobs_replay() {
     let j = q.claim().await.unwrap().unwrap();
     assert_eq!(j.attempts, 1, "parking does not spend attempts");
     assert!(q.kill(&j, "bad mapping").await.unwrap());
-    let dead = q.list(Some("dead"), 10).await.unwrap();
+    let dead = q.list(Some(JobState::Dead), 10).await.unwrap();
     assert_eq!(dead[0].last_error.as_deref(), Some("bad mapping"));
     assert_eq!(q.replay_dead(None).await.unwrap(), 1);
     assert_eq!(q.claim().await.unwrap().unwrap().attempts, 1);

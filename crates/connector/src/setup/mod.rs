@@ -27,16 +27,16 @@ pub struct SetupOptions {
 
 /// Runs setup for the selected connections, printing what was done and what is left to do.
 pub async fn run(rt: &Runtime, opts: &SetupOptions) -> anyhow::Result<Vec<monday::MondaySetup>> {
-    let mut ids: Vec<&String> = rt.connections.keys().collect();
+    let mut ids: Vec<&crate::domain::ConnectionId> = rt.connections.keys().collect();
     ids.sort();
     if let Some(only) = &opts.connection {
-        if !rt.connections.contains_key(only) {
+        if !rt.connections.contains_key(only.as_str()) {
             anyhow::bail!(
                 "no connection `{only}` in the configuration (configured: {}); pass one of those to --connection",
                 ids.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
             );
         }
-        ids.retain(|id| *id == only);
+        ids.retain(|id| id.as_str() == only);
     }
     let mut results = Vec::new();
     for id in ids {

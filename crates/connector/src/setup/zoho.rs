@@ -6,11 +6,14 @@
 //! Idempotent: webhooks already listed by Zoho with the same module and URL are kept. Where
 //! Zoho does not list webhooks, the ones setup created are remembered in the database instead.
 
+use crate::queue::JobError;
 use crate::runtime::{Connection, Runtime};
+use crate::zoho::quota::Priority;
+use crate::zoho::{CallError, Op};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
-use zoho_books::{BooksError, Webhook, WebhookSpec, WEBHOOK_ENTITIES};
+use zoho_books::{Webhook, WebhookSpec, WEBHOOK_ENTITIES};
 
 /// What setup did for one connection, and what it leaves to a person.
 #[derive(Debug, Default)]
@@ -106,15 +109,14 @@ pub async fn setup_connection(
     })?;
     let url = webhook_url(public_url, conn.config.webhook_token.expose_secret());
     let url_hash = hex::encode(Sha256::digest(url.as_bytes()));
-    let token = conn
-        .tokens
-        .access_token()
-        .await
-        .with_context(|| format!("could not get a Zoho access token for connection {id}"))?;
+    let books = &conn.zoho.books;
     let listed = conn
-        .books
-        .list_webhooks(&token)
+        .zoho
+        .call(Op::SETTINGS, Priority::Realtime, |token| async move {
+            books.list_webhooks(&token).await
+        })
         .await
+        .map_err(|e| anyhow::anyhow!("{}", JobError::from(e)))
         .with_context(|| format!("could not list the Zoho webhooks of organization {org}"))?;
     if listed.is_none() {
         tracing::info!(
@@ -145,16 +147,26 @@ pub async fn setup_connection(
                 url: url.clone(),
                 secret: secret.clone(),
             };
-            match conn.books.create_webhook(&token, &spec).await {
+            let spec = &spec;
+            let created = conn
+                .zoho
+                .call(Op::SETTINGS, Priority::Realtime, |token| async move {
+                    books.create_webhook(&token, spec).await
+                })
+                .await;
+            match created {
                 Ok(webhook_id) => {
                     rt.store.remember_zoho_webhook(id, org, entity, &url_hash, &webhook_id, rt.clock.now_ms()).await?;
                     report.created.push((entity.to_string(), webhook_id));
                 }
-                Err(BooksError::Api { code: 107051, .. }) => report.warnings.push(format!(
+                Err(CallError::Api { code: 107051, .. }) => report.warnings.push(format!(
                     "a webhook named \"{name}\" already exists in Zoho with another address: delete it under Settings → Automation → \
                      Workflow Actions → Webhooks, then run setup again"
                 )),
-                Err(e) => return Err(e).with_context(|| format!("could not create the {entity} webhook in organization {org}")),
+                Err(e) => {
+                    return Err(anyhow::anyhow!("{}", JobError::from(e)))
+                        .with_context(|| format!("could not create the {entity} webhook in organization {org}"))
+                }
             }
         }
         report.manual_steps.push(format!(

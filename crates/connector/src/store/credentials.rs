@@ -75,27 +75,15 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Marks a connection active again and lets its waiting jobs run now. Used after a
-    /// reconnect and on start (the configuration may have been fixed); a problem that persists
-    /// marks the connection again on the first job.
-    pub async fn reactivate_connection(
+    /// Marks a connection active again (after a reconnect, and on start: the configuration may
+    /// have been fixed); a problem that persists marks it again on the first job. Wake its
+    /// parked jobs first ([`crate::queue::Queue::wake_parked`]): they are recognised by the
+    /// reason this clears.
+    pub async fn set_connection_active(
         &self,
         connection_id: &str,
         now_ms: i64,
-    ) -> anyhow::Result<u64> {
-        // Wake the jobs first: they are recognised by the reason the connection was marked with.
-        let r = sqlx::query(
-            "UPDATE jobs SET run_at = ?1, updated_at = ?1
-             WHERE connection_id = ?2 AND state = 'queued' AND run_at > ?1
-               AND (last_error = (SELECT status_reason FROM connections WHERE id = ?2)
-                    OR last_error LIKE ?3 || '%' OR last_error LIKE ?4 || '%')",
-        )
-        .bind(now_ms)
-        .bind(connection_id)
-        .bind(RECONNECT_REASON_PREFIX)
-        .bind(DC_MISMATCH_REASON_PREFIX)
-        .execute(self.pool())
-        .await?;
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE connections SET status = 'active', status_reason = NULL, updated_at = ?1
              WHERE id = ?2 AND status <> 'active'",
@@ -104,16 +92,6 @@ impl Store {
         .bind(connection_id)
         .execute(self.pool())
         .await?;
-        Ok(r.rows_affected())
-    }
-
-    /// Jobs of a connection waiting in the queue (parked ones included).
-    pub async fn queued_jobs(&self, connection_id: &str) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE connection_id = ?1 AND state = 'queued'",
-        )
-        .bind(connection_id)
-        .fetch_one(self.pool())
-        .await?)
+        Ok(())
     }
 }

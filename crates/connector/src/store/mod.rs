@@ -1,21 +1,25 @@
 //! The embedded store: SQLite in WAL mode with a busy timeout, migrations applied on open.
 //!
-//! Every statement is short; nothing holds a transaction across a network call (STYLE.md).
+//! Every SQL statement of the connector lives here or in the queue (which owns the jobs and
+//! events tables). Every statement is short; nothing holds a transaction across a network
+//! call (STYLE.md).
 
 mod audit;
+pub mod backfill;
 mod connections;
 mod credentials;
 mod documents;
-mod events;
 mod oauth_states;
+pub mod quota_ledger;
+mod writes;
 mod zoho_webhooks;
 
 pub use audit::{AuditRow, NewAuditEntry};
 pub use connections::ConnectionRow;
 pub use credentials::{GrantRow, DC_MISMATCH_REASON_PREFIX, RECONNECT_REASON_PREFIX};
 pub use documents::DocumentRow;
-pub use events::{EventInsert, Inserted};
 pub use oauth_states::{ClaimedState, Exchange, PendingChoice};
+pub use writes::Write;
 
 use crate::config::DatabaseConfig;
 use anyhow::Context;

@@ -9,60 +9,42 @@
 //! connector last wrote for the document (recorded in `documents.status_label`). The second rule
 //! also skips a person setting the status back to what Zoho says, which is no divergence to note.
 
-use super::document::{access_token, store_err};
 use super::mapping::status_label;
-use super::{books_error, JobError};
 use crate::config::BoardMapping;
+use crate::queue::{JobError, StatusChange};
 use crate::runtime::{Connection, Runtime};
 use crate::store::NewAuditEntry;
-use serde::{Deserialize, Serialize};
-use zoho_books::{BooksError, Document, DocumentKind};
+use crate::zoho::quota::Priority;
+use crate::zoho::{CallError, Op};
+use zoho_books::{Document, DocumentKind};
 
-/// A status change reported by a monday webhook, as queued for the audit job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusChange {
-    /// monday's id of the event; redeliveries repeat it.
-    pub trigger_uuid: String,
-    pub board_id: String,
-    pub item_id: String,
-    pub column_id: Option<String>,
-    /// monday user who made the change.
-    pub user_id: Option<String>,
-    pub previous_label: Option<String>,
-    pub label: Option<String>,
-    /// When the change happened (epoch ms), if the event said.
-    pub changed_at_ms: Option<i64>,
-}
-
-impl StatusChange {
-    /// From a parsed webhook event; `None` for anything but a change of a status column's value.
-    pub fn from_event(e: &monday::WebhookEvent) -> Option<StatusChange> {
-        let is_status = matches!(e.column_type.as_deref(), Some("color" | "status"));
-        if e.event_type != "update_column_value" || !is_status || e.parent_item_id().is_some() {
-            return None;
-        }
-        let changed_at_ms = e
-            .raw
-            .get("changedAt")
-            .and_then(serde_json::Value::as_f64)
-            .map(|s| (s * 1000.0) as i64)
-            .or_else(|| {
-                let t = e.trigger_time.as_deref()?;
-                chrono::DateTime::parse_from_rfc3339(t)
-                    .ok()
-                    .map(|t| t.timestamp_millis())
-            });
-        Some(StatusChange {
-            trigger_uuid: e.trigger_uuid.clone(),
-            board_id: e.board_id.clone(),
-            item_id: e.item_id.clone(),
-            column_id: e.column_id.clone(),
-            user_id: e.user_id.clone(),
-            previous_label: e.previous_label.clone(),
-            label: e.value_label.clone(),
-            changed_at_ms,
-        })
+/// From a parsed webhook event; `None` for anything but a change of a status column's value.
+pub fn status_change_from_event(e: &monday::WebhookEvent) -> Option<StatusChange> {
+    let is_status = matches!(e.column_type.as_deref(), Some("color" | "status"));
+    if e.event_type != "update_column_value" || !is_status || e.parent_item_id().is_some() {
+        return None;
     }
+    let changed_at_ms = e
+        .raw
+        .get("changedAt")
+        .and_then(serde_json::Value::as_f64)
+        .map(|s| (s * 1000.0) as i64)
+        .or_else(|| {
+            let t = e.trigger_time.as_deref()?;
+            chrono::DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|t| t.timestamp_millis())
+        });
+    Some(StatusChange {
+        trigger_uuid: e.trigger_uuid.clone(),
+        board_id: e.board_id.clone(),
+        item_id: e.item_id.clone(),
+        column_id: e.column_id.clone(),
+        user_id: e.user_id.clone(),
+        previous_label: e.previous_label.clone(),
+        label: e.value_label.clone(),
+        changed_at_ms,
+    })
 }
 
 /// Remembers the status label just written for `doc`, so its echo is not taken for a person's edit.
@@ -87,7 +69,7 @@ pub(crate) async fn remember_status(
             label.as_deref(),
         )
         .await
-        .map_err(store_err)
+        .map_err(JobError::store)
 }
 
 /// What the audit job did, for logs and tests.
@@ -112,7 +94,7 @@ pub(crate) async fn audit_status_change(
         .store
         .document_for_item(cid, &change.item_id)
         .await
-        .map_err(store_err)?
+        .map_err(JobError::store)?
     else {
         tracing::info!(connection = cid, item = %change.item_id, "status change on an item the connector does not sync; ignored");
         return Ok(AuditOutcome::NotOurs);
@@ -139,7 +121,7 @@ pub(crate) async fn audit_status_change(
         .store
         .status_label(cid, &row.kind, &row.zoho_id)
         .await
-        .map_err(store_err)?;
+        .map_err(JobError::store)?;
     let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => false,
@@ -163,7 +145,7 @@ pub(crate) async fn audit_status_change(
             trigger_uuid: &change.trigger_uuid,
         })
         .await
-        .map_err(store_err)?;
+        .map_err(JobError::store)?;
     tracing::info!(
         connection = cid, kind = %row.kind, zoho_id = %row.zoho_id, item = %change.item_id,
         from = ?change.previous_label, to = ?change.label, user = ?change.user_id,
@@ -174,13 +156,13 @@ pub(crate) async fn audit_status_change(
         return Ok(AuditOutcome::Recorded { commented: false });
     }
     let text = comment_text(change);
-    if !post_comment(rt, conn, kind, &row.zoho_id, &text).await? {
+    if !post_comment(conn, kind, &row.zoho_id, &text).await? {
         return Ok(AuditOutcome::Recorded { commented: false });
     }
     rt.store
         .mark_audit_commented(entry.id, rt.clock.now_ms())
         .await
-        .map_err(store_err)?;
+        .map_err(JobError::store)?;
     Ok(AuditOutcome::Recorded { commented: true })
 }
 
@@ -204,38 +186,29 @@ pub fn comment_text(change: &StatusChange) -> String {
     )
 }
 
-/// POSTs the comment, refreshing the token once on a 401. `false` when Zoho no longer has
-/// the document (nothing to comment on; the audit row stays).
+/// POSTs the comment through the one Zoho call path. `false` when Zoho no longer has the
+/// document (nothing to comment on; the audit row stays).
 async fn post_comment(
-    rt: &Runtime,
     conn: &Connection,
     kind: DocumentKind,
     id: &str,
     text: &str,
 ) -> Result<bool, JobError> {
-    let mut token = access_token(rt, conn).await?;
-    for attempt in 0..2 {
-        let call = conn.books.add_comment(&token, kind, id, text);
-        match rt
-            .quota
-            .call(&conn.books, crate::zoho::quota::Priority::current(), call)
-            .await?
-        {
-            Ok(()) => return Ok(true),
-            Err(BooksError::NotFound { .. }) => {
-                tracing::warn!(connection = %conn.config.id, kind = kind.as_str(), id, "document no longer exists in Zoho; audit comment skipped");
-                return Ok(false);
-            }
-            Err(BooksError::Unauthorized { .. }) if attempt == 0 => {
-                conn.tokens.invalidate(&token).await;
-                token = access_token(rt, conn).await?;
-            }
-            Err(e) => return Err(books_error(e, rt.clock.now_ms())),
+    let books = &conn.zoho.books;
+    match conn
+        .zoho
+        .call(Op::comment(kind), Priority::current(), |token| async move {
+            books.add_comment(&token, kind, id, text).await
+        })
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(CallError::NotFound(_)) => {
+            tracing::warn!(connection = %conn.config.id, kind = kind.as_str(), id, "document no longer exists in Zoho; audit comment skipped");
+            Ok(false)
         }
+        Err(e) => Err(e.into()),
     }
-    Err(JobError::retry(
-        "Zoho refused a freshly refreshed token (401) for the audit comment; will retry",
-    ))
 }
 
 #[cfg(test)]
@@ -264,7 +237,7 @@ mod tests {
     fn only_status_value_changes_become_audit_jobs() {
         let status = br#"{"event":{"userId":9,"boardId":1,"pulseId":2,"columnId":"status","columnType":"color","type":"update_column_value",
             "value":{"label":{"text":"Paid"}},"previousValue":{"label":{"text":"Sent"}},"changedAt":1633944017.5,"triggerUuid":"u1"}}"#;
-        let change = StatusChange::from_event(&monday::parse_event(status).expect("event"))
+        let change = status_change_from_event(&monday::parse_event(status).expect("event"))
             .expect("a status change");
         assert_eq!(
             (change.label.as_deref(), change.previous_label.as_deref()),
@@ -273,7 +246,7 @@ mod tests {
         assert_eq!(change.changed_at_ms, Some(1_633_944_017_500));
         let date = br#"{"event":{"userId":9,"boardId":1,"pulseId":2,"columnId":"date4","columnType":"date","type":"update_column_value","triggerUuid":"u2"}}"#;
         assert_eq!(
-            StatusChange::from_event(&monday::parse_event(date).expect("event")),
+            status_change_from_event(&monday::parse_event(date).expect("event")),
             None
         );
     }

@@ -2,12 +2,14 @@
 //! content, create or update under the board's writer lock, record the map.
 
 use super::mapping::{build_item, ItemContent};
-use super::{books_error, JobError};
 use crate::config::{BoardMapping, DeletionPolicy};
+use crate::queue::JobError;
 use crate::runtime::{Connection, Runtime};
+use crate::zoho::quota::Priority;
+use crate::zoho::{CallError, Op};
 use monday::{ColumnValue, ColumnValues};
 use sha2::{Digest, Sha256};
-use zoho_books::{BooksError, Document, DocumentKind};
+use zoho_books::{Document, DocumentKind};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -18,54 +20,24 @@ pub enum Outcome {
     Deleted,
 }
 
-/// A valid access token, or the job error that says why not (marking the connection when it
-/// needs a reconnect, so its jobs wait instead of flooding the dead state).
-pub(crate) async fn access_token(
-    rt: &Runtime,
-    conn: &Connection,
-) -> Result<secrecy::SecretString, JobError> {
-    match conn.tokens.access_token().await {
-        Ok(t) => Ok(t),
-        Err(e) => match crate::zoho::status::park_if_unusable(rt, conn, &e).await {
-            Some(park) => Err(park),
-            None => Err(e.into()),
-        },
-    }
-}
-
-/// GET the document, refreshing the token once on a 401. `Ok(None)` means Zoho no longer has it.
+/// GET the document through the one Zoho call path. `Ok(None)` means Zoho no longer has it.
 pub(crate) async fn fetch(
-    rt: &Runtime,
     conn: &Connection,
     kind: DocumentKind,
     id: &str,
 ) -> Result<Option<Document>, JobError> {
-    let mut token = access_token(rt, conn).await?;
-    for attempt in 0..2 {
-        let call = conn.books.get_document(&token, kind, id);
-        match rt
-            .quota
-            .call(&conn.books, crate::zoho::quota::Priority::current(), call)
-            .await?
-        {
-            Ok(doc) => return Ok(Some(doc)),
-            Err(BooksError::NotFound { .. }) => return Ok(None),
-            Err(BooksError::Unauthorized { code: Some(57), .. }) => {
-                return Err(not_permitted(conn, kind))
-            }
-            Err(BooksError::Unauthorized { .. }) if attempt == 0 => {
-                conn.tokens.invalidate(&token).await;
-                token = access_token(rt, conn).await?;
-            }
-            Err(BooksError::Unauthorized { code: Some(14), .. }) => {
-                return Err(crate::zoho::status::fresh_token_refused(rt, conn).await)
-            }
-            Err(e) => return Err(books_error(e, rt.clock.now_ms())),
-        }
+    let books = &conn.zoho.books;
+    match conn
+        .zoho
+        .call(Op::read(kind), Priority::current(), |token| async move {
+            books.get_document(&token, kind, id).await
+        })
+        .await
+    {
+        Ok(doc) => Ok(Some(doc)),
+        Err(CallError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    Err(JobError::retry(
-        "Zoho refused a freshly refreshed token (401); will retry",
-    ))
 }
 
 /// Whether a webhook's copy of a document can stand in for a fetch. Zoho's payload shape is
@@ -125,7 +97,7 @@ pub(crate) async fn sync_document(
     })?;
     let doc = match snapshot {
         Some(d) if snapshot_is_complete(&d, mapping) => d,
-        _ => match fetch(rt, conn, kind, id).await? {
+        _ => match fetch(conn, kind, id).await? {
             Some(d) => d,
             None => return handle_deleted(rt, conn, mapping, kind, id).await,
         },
@@ -362,17 +334,6 @@ async fn handle_deleted(
     Ok(Outcome::Deleted)
 }
 
-/// Zoho code 57: the connected user may not read this module. A new token would not help, so no
-/// refresh (Zoho allows ten token requests per ten minutes) and no retry.
-pub(crate) fn not_permitted(conn: &Connection, kind: DocumentKind) -> JobError {
-    JobError::Permanent(format!(
-        "Zoho says the user connected to {} may not read {}s (401 code 57): grant the ZohoBooks.{}.READ scope and the role permission, reconnect with `ml-connector connect`, then `ml-connector dead retry`",
-        conn.config.id,
-        kind.as_str(),
-        kind.path()
-    ))
-}
-
 pub(crate) fn store_err(e: anyhow::Error) -> JobError {
-    JobError::retry(format!("database: {e:#}"))
+    JobError::store(e)
 }

@@ -1,11 +1,11 @@
 //! A payment changes an invoice's or bill's status and balance without firing that document's
 //! workflow, so the documents it references are synced again.
 
-use super::document::{access_token, store_err};
-use super::{books_error, JobError, JobPayload};
-use crate::queue::priority;
+use crate::queue::{priority, JobError, JobPayload};
 use crate::runtime::{Connection, Runtime};
-use zoho_books::{BooksError, DocumentKind};
+use crate::zoho::quota::Priority;
+use crate::zoho::{CallError, Op};
+use zoho_books::DocumentKind;
 
 pub(crate) async fn sync_payment(
     rt: &Runtime,
@@ -15,37 +15,26 @@ pub(crate) async fn sync_payment(
     known: Vec<String>,
 ) -> Result<usize, JobError> {
     let ids = if known.is_empty() {
-        let token = access_token(rt, conn).await?;
-        let priority = crate::zoho::quota::Priority::current();
+        let books = &conn.zoho.books;
         let fetched = if vendor {
-            rt.quota
-                .call(
-                    &conn.books,
-                    priority,
-                    conn.books.get_vendor_payment(&token, payment_id),
-                )
-                .await?
+            conn.zoho
+                .call(Op::PAYMENTS, Priority::current(), |token| async move {
+                    books.get_vendor_payment(&token, payment_id).await
+                })
+                .await
                 .map(|p| p.bill_ids)
         } else {
-            rt.quota
-                .call(
-                    &conn.books,
-                    priority,
-                    conn.books.get_customer_payment(&token, payment_id),
-                )
-                .await?
+            conn.zoho
+                .call(Op::PAYMENTS, Priority::current(), |token| async move {
+                    books.get_customer_payment(&token, payment_id).await
+                })
+                .await
                 .map(|p| p.invoice_ids)
         };
         match fetched {
             Ok(ids) => ids,
-            Err(BooksError::NotFound { .. }) => return Ok(0),
-            Err(BooksError::Unauthorized { .. }) => {
-                conn.tokens.invalidate(&token).await;
-                return Err(JobError::retry(
-                    "Zoho refused the access token (401); refreshed, will retry",
-                ));
-            }
-            Err(e) => return Err(books_error(e, rt.clock.now_ms())),
+            Err(CallError::NotFound(_)) => return Ok(0),
+            Err(e) => return Err(e.into()),
         }
     } else {
         known
@@ -57,24 +46,25 @@ pub(crate) async fn sync_payment(
     };
     // The documents queue in the class of the job that found them: a payment found by
     // reconciliation must not jump ahead of webhooks.
-    let queue_priority = match crate::zoho::quota::Priority::current() {
-        crate::zoho::quota::Priority::Realtime => priority::REALTIME,
-        crate::zoho::quota::Priority::Reconcile => priority::RECONCILE,
-        crate::zoho::quota::Priority::Backfill => priority::BACKFILL,
+    let queue_priority = match Priority::current() {
+        Priority::Realtime => priority::REALTIME,
+        Priority::Reconcile => priority::RECONCILE,
+        Priority::Backfill => priority::BACKFILL,
     };
-    for id in &ids {
-        let job = JobPayload::SyncDocument {
-            document_kind: kind,
-            id: id.clone(),
-            snapshot: None,
-        }
-        .into_new_job(
-            &conn.config.id,
-            queue_priority,
-            rt.config.workers.max_attempts,
-        );
-        rt.queue.enqueue(&job).await.map_err(store_err)?;
-    }
+    let jobs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            JobPayload::sync(kind, id.clone()).into_new_job(
+                &conn.config.id,
+                queue_priority,
+                rt.config.workers.max_attempts,
+            )
+        })
+        .collect();
+    rt.queue
+        .enqueue_all(&jobs, &[])
+        .await
+        .map_err(JobError::store)?;
     rt.wake.notify_waiters();
     Ok(ids.len())
 }

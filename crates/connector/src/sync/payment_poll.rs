@@ -17,15 +17,14 @@
 //! the window when its row carries only the date; its webhook (or the document's own
 //! `last_modified_time`, if Zoho moves it) still brings it.
 
-use super::document::{access_token, store_err};
 use super::listing::PER_PAGE;
-use super::reconcile::{named_watermark, raise_watermark};
-use super::{books_error, JobError, JobPayload};
-use crate::queue::{insert_job, priority};
+use crate::queue::{priority, JobError, JobPayload};
 use crate::runtime::{Connection, Runtime};
+use crate::store::Write;
 use crate::zoho::quota::Priority;
+use crate::zoho::Op;
 use chrono::NaiveDate;
-use zoho_books::{BooksError, CustomerPayment, DocumentKind, VendorPayment};
+use zoho_books::{CustomerPayment, DocumentKind, VendorPayment};
 
 /// The least look-back behind the watermark. Rows may carry only the payment date (a calendar
 /// day of the organization, up to 14 hours off UTC), and payments are often entered a day or
@@ -133,14 +132,16 @@ pub(crate) async fn poll(
     let cid = conn.config.id.as_str();
     let now = rt.clock.now_ms();
     let lookback = (rt.config.zoho.reconcile_overlap().as_millis() as i64).max(MIN_LOOKBACK_MS);
-    let watermark = named_watermark(rt, cid, ledger.as_str())
+    let watermark = rt
+        .store
+        .watermark(cid, ledger.as_str())
         .await
-        .map_err(store_err)?;
+        .map_err(JobError::store)?;
     let threshold = watermark.unwrap_or(now) - lookback;
     let mut newest = watermark.unwrap_or(threshold);
     let (mut page, mut enqueued, mut rows_seen) = (1, 0, 0);
     loop {
-        let (rows, has_more_page) = list_page(rt, conn, ledger, page).await?;
+        let (rows, has_more_page) = list_page(conn, ledger, page).await?;
         // Newest first by `order_ms`: once a page ends before the window, so does the rest.
         let last = !has_more_page
             || rows
@@ -154,14 +155,17 @@ pub(crate) async fn poll(
             rows_seen += 1;
             // A payment dated ahead must not carry the watermark past today's payments.
             newest = newest.max(row.listed_ms().unwrap_or(now).min(now));
-            if is_new(rt, cid, ledger, &row).await.map_err(store_err)? {
+            if is_new(rt, cid, ledger, &row)
+                .await
+                .map_err(JobError::store)?
+            {
                 work.push(row);
             }
         }
         let end = last.then_some((newest, newest - lookback));
         let queued = commit(rt, cid, ledger, &work, end, now)
             .await
-            .map_err(store_err)?;
+            .map_err(JobError::store)?;
         if queued > 0 {
             rt.wake.notify_waiters();
         }
@@ -183,68 +187,50 @@ pub(crate) async fn poll(
     Ok(enqueued)
 }
 
-/// One page of the ledger under the quota, refreshing the token once on a 401.
+/// One page of the ledger through the one Zoho call path.
 async fn list_page(
-    rt: &Runtime,
     conn: &Connection,
     ledger: Ledger,
     page: u32,
 ) -> Result<(Vec<Listed>, bool), JobError> {
-    let mut token = access_token(rt, conn).await?;
-    for attempt in 0..2 {
-        let listed = match ledger {
-            Ledger::Customer => {
-                let call = conn.books.list_customer_payments(&token, page, PER_PAGE);
-                rt.quota
-                    .call(&conn.books, Priority::Reconcile, call)
-                    .await?
-                    .map(|p| {
-                        (
-                            p.items.into_iter().map(Listed::customer).collect(),
-                            p.has_more_page,
-                        )
-                    })
-            }
-            Ledger::Vendor => {
-                let call = conn.books.list_vendor_payments(&token, page, PER_PAGE);
-                rt.quota
-                    .call(&conn.books, Priority::Reconcile, call)
-                    .await?
-                    .map(|p| {
-                        (
-                            p.items.into_iter().map(Listed::vendor).collect(),
-                            p.has_more_page,
-                        )
-                    })
-            }
-        };
-        match listed {
-            Ok(listed) => return Ok(listed),
-            Err(BooksError::Unauthorized { .. }) if attempt == 0 => {
-                conn.tokens.invalidate(&token).await;
-                token = access_token(rt, conn).await?;
-            }
-            Err(e) => return Err(books_error(e, rt.clock.now_ms())),
-        }
-    }
-    Err(JobError::retry(
-        "Zoho refused a freshly refreshed token (401) while listing payments; will retry",
-    ))
+    let books = &conn.zoho.books;
+    Ok(match ledger {
+        Ledger::Customer => conn
+            .zoho
+            .call(Op::PAYMENTS, Priority::Reconcile, |token| async move {
+                books.list_customer_payments(&token, page, PER_PAGE).await
+            })
+            .await
+            .map(|p| {
+                (
+                    p.items.into_iter().map(Listed::customer).collect(),
+                    p.has_more_page,
+                )
+            })?,
+        Ledger::Vendor => conn
+            .zoho
+            .call(Op::PAYMENTS, Priority::Reconcile, |token| async move {
+                books.list_vendor_payments(&token, page, PER_PAGE).await
+            })
+            .await
+            .map(|p| {
+                (
+                    p.items.into_iter().map(Listed::vendor).collect(),
+                    p.has_more_page,
+                )
+            })?,
+    })
 }
 
 /// True unless this payment was already queued at this version.
 async fn is_new(rt: &Runtime, cid: &str, ledger: Ledger, row: &Listed) -> anyhow::Result<bool> {
-    let seen: Option<(i64,)> = sqlx::query_as(
-        "SELECT version_ms FROM seen_payments WHERE connection_id = ?1 AND ledger = ?2 AND payment_id = ?3",
-    )
-    .bind(cid)
-    .bind(ledger.as_str())
-    .bind(&row.payment_id)
-    .fetch_optional(rt.store.pool())
-    .await?;
+    let seen = rt
+        .store
+        .seen_payment_version(cid, ledger.as_str(), &row.payment_id)
+        .await?;
     Ok(match seen {
         None => true,
-        Some((version,)) => row.version_ms.is_some_and(|v| v > version),
+        Some(version) => row.version_ms.is_some_and(|v| v > version),
     })
 }
 
@@ -262,8 +248,8 @@ async fn commit(
         return Ok(0);
     }
     let max_attempts = rt.config.workers.max_attempts;
-    let mut tx = rt.store.pool().begin().await?;
-    let mut queued = 0;
+    let mut jobs = Vec::new();
+    let mut writes = Vec::new();
     for row in work {
         let payloads = if row.documents.is_empty() {
             vec![JobPayload::SyncPayment {
@@ -274,43 +260,32 @@ async fn commit(
         } else {
             row.documents
                 .iter()
-                .map(|id| JobPayload::SyncDocument {
-                    document_kind: ledger.settles(),
-                    id: id.clone(),
-                    snapshot: None,
-                })
+                .map(|id| JobPayload::sync(ledger.settles(), id.clone()))
                 .collect()
         };
         for payload in payloads {
-            let job = payload.into_new_job(cid, priority::RECONCILE, max_attempts);
-            insert_job(&mut *tx, &job, None, now).await?;
-            queued += 1;
+            jobs.push(payload.into_new_job(cid, priority::RECONCILE, max_attempts));
         }
-        sqlx::query(
-            "INSERT INTO seen_payments (connection_id, ledger, payment_id, version_ms, listed_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (connection_id, ledger, payment_id) DO UPDATE SET
-                version_ms = excluded.version_ms, listed_ms = excluded.listed_ms",
-        )
-        .bind(cid)
-        .bind(ledger.as_str())
-        .bind(&row.payment_id)
-        .bind(row.version_ms.unwrap_or(0))
-        .bind(row.listed_ms().unwrap_or(now))
-        .execute(&mut *tx)
-        .await?;
+        writes.push(Write::SeenPayment {
+            connection_id: cid,
+            ledger: ledger.as_str(),
+            payment_id: &row.payment_id,
+            version_ms: row.version_ms.unwrap_or(0),
+            listed_ms: row.listed_ms().unwrap_or(now),
+        });
     }
     if let Some((mark, prune_before)) = end {
-        raise_watermark(&mut tx, cid, ledger.as_str(), mark, now).await?;
-        sqlx::query(
-            "DELETE FROM seen_payments WHERE connection_id = ?1 AND ledger = ?2 AND listed_ms < ?3",
-        )
-        .bind(cid)
-        .bind(ledger.as_str())
-        .bind(prune_before)
-        .execute(&mut *tx)
-        .await?;
+        writes.push(Write::RaiseWatermark {
+            connection_id: cid,
+            name: ledger.as_str(),
+            mark_ms: mark,
+        });
+        writes.push(Write::PruneSeenPayments {
+            connection_id: cid,
+            ledger: ledger.as_str(),
+            before_ms: prune_before,
+        });
     }
-    tx.commit().await?;
-    Ok(queued)
+    rt.queue.enqueue_all(&jobs, &writes).await?;
+    Ok(jobs.len())
 }

@@ -18,12 +18,12 @@
 //! Deleted documents are never listed; once per `zoho.deletion_sweep_interval_seconds` a
 //! reconciliation also runs a full-listing deletion sweep (`sweep.rs`).
 
-use super::document::store_err;
 use super::listing::{ensure_plan, list_page};
 use super::payment_poll::Ledger;
-use super::{JobError, JobPayload};
-use crate::queue::{insert_job, priority};
+use crate::domain::DocumentKey;
+use crate::queue::{priority, JobError, JobPayload, JobState};
 use crate::runtime::{Connection, Runtime};
+use crate::store::Write;
 use crate::zoho::quota::Priority;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -56,13 +56,13 @@ pub(crate) async fn reconcile(
     ensure_plan(rt, conn, Priority::Reconcile).await;
     let now = rt.clock.now_ms();
     let overlap = rt.config.zoho.reconcile_overlap().as_millis() as i64;
-    let watermark = watermark(rt, cid, kind).await.map_err(store_err)?;
+    let watermark = watermark(rt, cid, kind).await.map_err(JobError::store)?;
     // Without a watermark, history is backfill's job: look back one overlap only.
     let threshold = watermark.unwrap_or(now) - overlap;
     let mut newest = watermark.unwrap_or(threshold);
     let mut page = 1;
     loop {
-        let listed = list_page(rt, conn, kind, page, Priority::Reconcile).await?;
+        let listed = list_page(conn, kind, page, Priority::Reconcile).await?;
         report.pages += 1;
         let mut last = !listed.has_more_page;
         let mut ids = Vec::new();
@@ -78,14 +78,14 @@ pub(crate) async fn reconcile(
             report.rows_seen += 1;
             if needs_sync(rt, cid, kind, &row.id, lmt)
                 .await
-                .map_err(store_err)?
+                .map_err(JobError::store)?
             {
                 ids.push(row.id.clone());
             }
         }
         commit(rt, cid, kind, &ids, last.then_some(newest))
             .await
-            .map_err(store_err)?;
+            .map_err(JobError::store)?;
         report.enqueued += ids.len();
         if !ids.is_empty() {
             rt.wake.notify_waiters();
@@ -126,13 +126,10 @@ async fn needs_sync(
     if !newer {
         return Ok(false);
     }
-    let key = format!("{cid}:{}:{id}", kind.as_str());
-    let (waiting,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state = 'queued'")
-            .bind(&key)
-            .fetch_one(rt.store.pool())
-            .await?;
-    Ok(waiting == 0)
+    Ok(!rt
+        .queue
+        .sync_waiting(&DocumentKey::new(cid, kind, id))
+        .await?)
 }
 
 /// One page's jobs, and on the last page the new watermark, in one transaction.
@@ -143,64 +140,30 @@ async fn commit(
     ids: &[String],
     new_watermark: Option<i64>,
 ) -> anyhow::Result<()> {
-    if ids.is_empty() && new_watermark.is_none() {
-        return Ok(());
-    }
-    let now = rt.clock.now_ms();
-    let mut tx = rt.store.pool().begin().await?;
-    for id in ids {
-        let job = JobPayload::SyncDocument {
-            document_kind: kind,
-            id: id.clone(),
-            snapshot: None,
-        }
-        .into_new_job(cid, priority::RECONCILE, rt.config.workers.max_attempts);
-        insert_job(&mut *tx, &job, None, now).await?;
-    }
-    if let Some(mark) = new_watermark {
-        raise_watermark(&mut tx, cid, kind.as_str(), mark, now).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Moves a watermark forward (never back) inside the caller's transaction.
-pub(crate) async fn raise_watermark(
-    tx: &mut sqlx::SqliteConnection,
-    cid: &str,
-    name: &str,
-    mark: i64,
-    now: i64,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO watermarks (connection_id, kind, last_modified_ms, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (connection_id, kind) DO UPDATE SET
-            last_modified_ms = MAX(watermarks.last_modified_ms, excluded.last_modified_ms), updated_at = excluded.updated_at",
-    )
-    .bind(cid)
-    .bind(name)
-    .bind(mark)
-    .bind(now)
-    .execute(tx)
-    .await?;
-    Ok(())
+    let jobs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            JobPayload::sync(kind, id.clone()).into_new_job(
+                cid,
+                priority::RECONCILE,
+                rt.config.workers.max_attempts,
+            )
+        })
+        .collect();
+    let writes: Vec<_> = new_watermark
+        .map(|mark_ms| Write::RaiseWatermark {
+            connection_id: cid,
+            name: kind.as_str(),
+            mark_ms,
+        })
+        .into_iter()
+        .collect();
+    rt.queue.enqueue_all(&jobs, &writes).await
 }
 
 /// The newest `last_modified_time` (ms) reconciliation has fully enqueued for.
 pub async fn watermark(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Result<Option<i64>> {
-    named_watermark(rt, cid, kind.as_str()).await
-}
-
-/// A watermark by its `watermarks.kind`: a document kind, or a payment ledger.
-pub async fn named_watermark(rt: &Runtime, cid: &str, name: &str) -> anyhow::Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT last_modified_ms FROM watermarks WHERE connection_id = ?1 AND kind = ?2",
-    )
-    .bind(cid)
-    .bind(name)
-    .fetch_optional(rt.store.pool())
-    .await?;
-    Ok(row.map(|(t,)| t))
+    rt.store.watermark(cid, kind.as_str()).await
 }
 
 /// Queues a reconciliation of one connection and kind unless one is already waiting or
@@ -210,12 +173,13 @@ pub async fn schedule(rt: &Runtime, cid: &str, kind: DocumentKind) -> anyhow::Re
         document_kind: kind,
     };
     let job = payload.into_new_job(cid, priority::RECONCILE, rt.config.workers.max_attempts);
-    let (open,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM jobs WHERE document_key = ?1 AND state IN ('queued', 'running')",
-    )
-    .bind(&job.document_key)
-    .fetch_one(rt.store.pool())
-    .await?;
+    let open = rt
+        .queue
+        .count_for(
+            &DocumentKey::reconcile(cid, kind),
+            &[JobState::Queued, JobState::Running],
+        )
+        .await?;
     if open > 0 {
         return Ok(false);
     }

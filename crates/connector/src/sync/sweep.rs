@@ -12,12 +12,10 @@
 //! retries) before anything is enqueued. The last sweep's time is the `watermarks` row
 //! `sweep:<kind>`, moved in the transaction that commits the sweep's jobs.
 
-use super::document::store_err;
 use super::listing::list_page;
-use super::reconcile::{named_watermark, raise_watermark};
-use super::{JobError, JobPayload};
-use crate::queue::{insert_job, priority};
+use crate::queue::{priority, JobError, JobPayload};
 use crate::runtime::{Connection, Runtime};
+use crate::store::Write;
 use crate::zoho::quota::Priority;
 use std::collections::HashSet;
 use zoho_books::DocumentKind;
@@ -50,17 +48,22 @@ pub(crate) async fn sweep_if_due(
     let cid = conn.config.id.as_str();
     let name = sweep_mark(kind);
     let now = rt.clock.now_ms();
-    match named_watermark(rt, cid, &name).await.map_err(store_err)? {
+    match rt
+        .store
+        .watermark(cid, &name)
+        .await
+        .map_err(JobError::store)?
+    {
         None => {
-            let mut db = rt
-                .store
-                .pool()
-                .acquire()
+            let mark = Write::RaiseWatermark {
+                connection_id: cid,
+                name: &name,
+                mark_ms: now,
+            };
+            rt.queue
+                .enqueue_all(&[], &[mark])
                 .await
-                .map_err(|e| store_err(e.into()))?;
-            raise_watermark(&mut db, cid, &name, now, now)
-                .await
-                .map_err(store_err)?;
+                .map_err(JobError::store)?;
             Ok(None)
         }
         Some(last) if now - last < interval.as_millis() as i64 => Ok(None),
@@ -83,7 +86,7 @@ pub async fn sweep(
     let mut listed = HashSet::new();
     let mut page = 1;
     loop {
-        let rows = list_page(rt, conn, kind, page, Priority::Reconcile).await?;
+        let rows = list_page(conn, kind, page, Priority::Reconcile).await?;
         report.pages += 1;
         listed.extend(rows.items.into_iter().map(|r| r.id));
         if !rows.has_more_page {
@@ -92,9 +95,13 @@ pub async fn sweep(
         page += 1;
     }
     report.listed = listed.len();
-    let missing = unlisted(rt, cid, kind, &listed).await.map_err(store_err)?;
+    let missing = unlisted(rt, cid, kind, &listed)
+        .await
+        .map_err(JobError::store)?;
     report.enqueued = missing.len();
-    commit(rt, cid, kind, &missing).await.map_err(store_err)?;
+    commit(rt, cid, kind, &missing)
+        .await
+        .map_err(JobError::store)?;
     if !missing.is_empty() {
         rt.wake.notify_waiters();
     }
@@ -115,39 +122,32 @@ async fn unlisted(
     kind: DocumentKind,
     listed: &HashSet<String>,
 ) -> anyhow::Result<Vec<String>> {
-    let prefix = format!("{cid}:{}:", kind.as_str());
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT d.zoho_id,
-                (SELECT COUNT(*) FROM jobs j WHERE j.document_key = ?3 || d.zoho_id AND j.state = 'queued')
-         FROM documents d
-         WHERE d.connection_id = ?1 AND d.kind = ?2 AND d.deleted = 0 AND d.item_id IS NOT NULL",
-    )
-    .bind(cid)
-    .bind(kind.as_str())
-    .bind(&prefix)
-    .fetch_all(rt.store.pool())
-    .await?;
-    Ok(rows
+    Ok(rt
+        .queue
+        .synced_documents_without_waiting_job(cid, kind)
+        .await?
         .into_iter()
-        .filter(|(id, waiting)| *waiting == 0 && !listed.contains(id))
-        .map(|(id, _)| id)
+        .filter(|id| !listed.contains(id))
         .collect())
 }
 
 /// The sweep's jobs and its time, in one transaction.
 async fn commit(rt: &Runtime, cid: &str, kind: DocumentKind, ids: &[String]) -> anyhow::Result<()> {
-    let now = rt.clock.now_ms();
-    let mut tx = rt.store.pool().begin().await?;
-    for id in ids {
-        let job = JobPayload::SyncDocument {
-            document_kind: kind,
-            id: id.clone(),
-            snapshot: None,
-        }
-        .into_new_job(cid, priority::RECONCILE, rt.config.workers.max_attempts);
-        insert_job(&mut *tx, &job, None, now).await?;
-    }
-    raise_watermark(&mut tx, cid, &sweep_mark(kind), now, now).await?;
-    tx.commit().await?;
-    Ok(())
+    let jobs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            JobPayload::sync(kind, id.clone()).into_new_job(
+                cid,
+                priority::RECONCILE,
+                rt.config.workers.max_attempts,
+            )
+        })
+        .collect();
+    let name = sweep_mark(kind);
+    let mark = Write::RaiseWatermark {
+        connection_id: cid,
+        name: &name,
+        mark_ms: rt.clock.now_ms(),
+    };
+    rt.queue.enqueue_all(&jobs, &[mark]).await
 }

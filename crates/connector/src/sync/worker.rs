@@ -1,7 +1,7 @@
 //! Worker loop: claim, run with a heartbeat, record the outcome.
 
-use super::{audit, document, payment, reconcile, JobError, JobPayload};
-use crate::queue::Job;
+use super::{audit, document, payment, reconcile};
+use crate::queue::{Job, JobError, JobPayload};
 use crate::runtime::Runtime;
 use rand::SeedableRng;
 use std::sync::Arc;
@@ -101,14 +101,10 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             rt.queue.kill(&job, &reason).await
         }
         Err(JobError::Unusable { status, reason }) => match rt.connection(&job.connection_id) {
-            Some(conn) => {
-                match crate::zoho::status::park_connection(rt, conn, status, reason).await {
-                    JobError::Park { until_ms, reason } => {
-                        rt.queue.park(&job, until_ms, &reason).await
-                    }
-                    other => rt.queue.kill(&job, &other.to_string()).await,
-                }
-            }
+            Some(conn) => match conn.zoho.park_connection(status, reason).await {
+                JobError::Park { until_ms, reason } => rt.queue.park(&job, until_ms, &reason).await,
+                other => rt.queue.kill(&job, &other.to_string()).await,
+            },
             None => rt.queue.kill(&job, &reason).await,
         },
         Err(JobError::Park { until_ms, reason }) => {

@@ -63,7 +63,7 @@ pub async fn run(
     let keyring = Keyring::from_config(&config.secrets)?;
     keyring.require_current()?;
     let store = Store::open(&config.database).await?;
-    let http = crate::runtime::http_client(Duration::from_secs(30))?;
+    let http = crate::outbound::http_client(Duration::from_secs(30))?;
     let configured_dc = config.connection(id).map(|c| c.data_centre());
     let redirect_uri = connect::redirect_uri(config);
 

@@ -200,7 +200,7 @@ pub async fn save_grant(
         )
         .await
         .context("could not store the connection's refresh token")?;
-    store.reactivate_connection(connection_id, now).await
+    super::status::reactivate(store, connection_id, now).await
 }
 
 #[cfg(test)]

@@ -213,3 +213,18 @@ impl TokenCache {
         })
     }
 }
+
+impl From<TokenError> for crate::queue::JobError {
+    fn from(e: TokenError) -> Self {
+        use crate::queue::JobError;
+        match e {
+            TokenError::Throttled => JobError::Retry {
+                reason: e.to_string(),
+                after: Some(Duration::from_secs(60)),
+                pause: None,
+            },
+            TokenError::Transient(_) => JobError::retry(e.to_string()),
+            other => JobError::Permanent(other.to_string()),
+        }
+    }
+}

@@ -214,9 +214,9 @@ async fn browser_flow_stores_the_chosen_organization_encrypted() {
         .zoho
         .revoke_refresh_token(&app.setup.refresh_token);
     let conn = app.rt.connection("demo").expect("connection");
-    conn.tokens.forget().await;
+    conn.zoho.tokens.forget().await;
     assert!(
-        conn.tokens.access_token().await.is_ok(),
+        conn.zoho.tokens.access_token().await.is_ok(),
         "the connected grant is not used"
     );
 }

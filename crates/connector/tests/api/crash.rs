@@ -1,7 +1,7 @@
 //! The real binary, killed with SIGKILL while jobs are in flight, then restarted.
 
 use ml_connector::config::DatabaseConfig;
-use ml_connector::demo::SandboxSetup;
+use ml_connector::sandboxed::SandboxSetup;
 use ml_connector::store::Store;
 use sandbox::monday::Faults;
 use std::process::{Child, Command, Stdio};

@@ -54,7 +54,12 @@ async fn a_wrong_address_404_is_not_taken_for_a_deletion() {
         !item.archived,
         "a misrouted request must not archive the item"
     );
-    let dead = app.rt.queue.list(Some("dead"), 5).await.unwrap();
+    let dead = app
+        .rt
+        .queue
+        .list(Some(ml_connector::queue::JobState::Dead), 5)
+        .await
+        .unwrap();
     assert!(
         dead[0]
             .last_error
@@ -97,7 +102,7 @@ async fn another_organizations_payload_is_refused_and_unmapped_kinds_are_ignored
     let po = serde_json::json!({"purchaseorder": {"purchaseorder_id": "9505", "purchaseorder_number": "PO-1", "vendor_name": "V", "status": "open", "total": 1, "last_modified_time": "2026-11-20T10:00:00+0000"}});
     assert_eq!(app.deliver(&po).await, 200);
     assert_eq!(
-        app.rt.store.count_events("zoho").await.unwrap(),
+        app.rt.queue.count_events("zoho").await.unwrap(),
         0,
         "nothing stored for either"
     );

@@ -1,7 +1,7 @@
 use ml_connector::clock::SystemClock;
 use ml_connector::config::Config;
-use ml_connector::demo::SandboxSetup;
 use ml_connector::runtime::Runtime;
+use ml_connector::sandboxed::SandboxSetup;
 use ml_connector::Application;
 use sandbox::monday::ItemSnapshot;
 use sandbox::zoho::ZohoSandboxConfig;

@@ -168,7 +168,7 @@ async fn the_connectors_own_status_writes_are_not_fed_back() {
             && e["event"]["value"]["label"]["text"] == "Paid"));
     assert!(events.iter().all(|e| e["event"]["userId"] != json!(PERSON)));
     // The echo was accepted and looked at (then recognised), not refused at the door.
-    assert_eq!(app.rt.store.count_events("monday").await.expect("count"), 1);
+    assert_eq!(app.rt.queue.count_events("monday").await.expect("count"), 1);
     assert!(app
         .rt
         .store
@@ -327,7 +327,7 @@ async fn the_endpoint_authenticates_echoes_challenges_and_refuses_bad_input() {
         401
     );
     assert_eq!(
-        app.rt.store.count_events("monday").await.expect("count"),
+        app.rt.queue.count_events("monday").await.expect("count"),
         0,
         "refused requests store nothing"
     );
@@ -352,7 +352,7 @@ async fn the_endpoint_authenticates_echoes_challenges_and_refuses_bad_input() {
         resp.json::<Value>().await.expect("json")["status"],
         "duplicate"
     );
-    assert_eq!(app.rt.store.count_events("monday").await.expect("count"), 1);
+    assert_eq!(app.rt.queue.count_events("monday").await.expect("count"), 1);
 
     // A board this connection does not map is acknowledged and ignored.
     let foreign = status_event("999999", "1", "u-foreign")
@@ -366,7 +366,7 @@ async fn the_endpoint_authenticates_echoes_challenges_and_refuses_bad_input() {
         resp.json::<Value>().await.expect("json")["status"],
         "ignored"
     );
-    assert_eq!(app.rt.store.count_events("monday").await.expect("count"), 1);
+    assert_eq!(app.rt.queue.count_events("monday").await.expect("count"), 1);
 }
 
 #[tokio::test]
@@ -390,7 +390,12 @@ async fn a_spent_daily_monday_budget_parks_work_until_midnight_utc() {
     let midnight = (chrono::Utc::now().timestamp_millis() / 86_400_000 + 1) * 86_400_000;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let queued = app.rt.queue.list(Some("queued"), 10).await.expect("list");
+        let queued = app
+            .rt
+            .queue
+            .list(Some(ml_connector::queue::JobState::Queued), 10)
+            .await
+            .expect("list");
         if queued.iter().any(|j| j.run_at >= midnight) {
             break;
         }
@@ -403,7 +408,7 @@ async fn a_spent_daily_monday_budget_parks_work_until_midnight_utc() {
     assert!(
         app.rt
             .queue
-            .list(Some("dead"), 10)
+            .list(Some(ml_connector::queue::JobState::Dead), 10)
             .await
             .expect("list")
             .is_empty(),

@@ -2,7 +2,7 @@
 //! invoice's or bill's `last_modified_time` where it was.
 
 use crate::helpers::{invoice, spawn_app, text, TestApp};
-use ml_connector::sync::reconcile::{named_watermark, schedule};
+use ml_connector::sync::reconcile::schedule;
 use rust_decimal::Decimal;
 use zoho_books::DocumentKind;
 
@@ -72,7 +72,10 @@ async fn a_customer_payment_without_webhook_marks_the_invoice_paid_after_reconci
     )
     .await;
     assert_eq!(state(&app, "invoice", "9400001"), ("Sent".into(), 120.0));
-    assert!(named_watermark(&app.rt, "demo", "customer_payment")
+    assert!(app
+        .rt
+        .store
+        .watermark("demo", "customer_payment")
         .await
         .expect("watermark")
         .is_some());

@@ -2,7 +2,7 @@
 
 use crate::helpers::spawn_app_with;
 use ml_connector::queue::priority;
-use ml_connector::sync::JobPayload;
+use ml_connector::queue::JobPayload;
 use sandbox::zoho::ZohoSandboxConfig;
 use std::time::{Duration, Instant};
 use zoho_books::DocumentKind;

@@ -108,7 +108,7 @@ async fn thirty_lines_become_thirty_subitems_and_only_changed_lines_are_written(
     assert!(app
         .rt
         .queue
-        .list(Some("dead"), 10)
+        .list(Some(ml_connector::queue::JobState::Dead), 10)
         .await
         .expect("list")
         .is_empty());
@@ -177,7 +177,12 @@ async fn a_lost_answer_after_creating_subitems_does_not_duplicate_them() {
         app.setup.monday.faults().drop_after_write == 0,
         "the fault fired"
     );
-    let done = app.rt.queue.list(Some("done"), 10).await.expect("list");
+    let done = app
+        .rt
+        .queue
+        .list(Some(ml_connector::queue::JobState::Done), 10)
+        .await
+        .expect("list");
     assert!(
         done.iter().any(|j| j.attempts >= 2),
         "the sync was retried after the lost answer: {done:?}"
@@ -185,7 +190,7 @@ async fn a_lost_answer_after_creating_subitems_does_not_duplicate_them() {
     assert!(app
         .rt
         .queue
-        .list(Some("dead"), 10)
+        .list(Some(ml_connector::queue::JobState::Dead), 10)
         .await
         .expect("list")
         .is_empty());

@@ -73,7 +73,12 @@ async fn a_column_of_the_wrong_type_sends_the_document_to_dead_with_a_clear_reas
     );
     assert_eq!(app.deliver(&body).await, 200);
     app.settle().await;
-    let dead = app.rt.queue.list(Some("dead"), 10).await.unwrap();
+    let dead = app
+        .rt
+        .queue
+        .list(Some(ml_connector::queue::JobState::Dead), 10)
+        .await
+        .unwrap();
     assert_eq!(dead.len(), 1);
     let reason = dead[0].last_error.clone().unwrap_or_default();
     assert!(
@@ -94,7 +99,12 @@ async fn an_unknown_status_label_is_refused_before_any_write() {
     let body = app.put("invoice", doc);
     assert_eq!(app.deliver(&body).await, 200);
     app.settle().await;
-    let dead = app.rt.queue.list(Some("dead"), 10).await.unwrap();
+    let dead = app
+        .rt
+        .queue
+        .list(Some(ml_connector::queue::JobState::Dead), 10)
+        .await
+        .unwrap();
     let reason = dead
         .first()
         .and_then(|j| j.last_error.clone())

@@ -13,10 +13,15 @@ async fn trace_tells_the_story_of_a_document() {
     assert_eq!(app.deliver(&body).await, 200);
     app.settle().await;
     let item = app.items("invoice")[0].id.clone();
-    let story = ml_connector::trace::story(&app.rt.store, "demo", "invoice", "9401")
-        .await
-        .unwrap()
-        .join("\n");
+    let story = ml_connector::trace::story(
+        &app.rt.queue,
+        "demo",
+        zoho_books::DocumentKind::Invoice,
+        "9401",
+    )
+    .await
+    .unwrap()
+    .join("\n");
     assert!(story.contains(&format!("item {item}")), "{story}");
     assert_eq!(
         story.matches("webhook event #").count(),
@@ -24,10 +29,15 @@ async fn trace_tells_the_story_of_a_document() {
         "the duplicate stored nothing: {story}"
     );
     assert!(story.contains("done after 1/"), "{story}");
-    let none = ml_connector::trace::story(&app.rt.store, "demo", "invoice", "nope")
-        .await
-        .unwrap()
-        .join("\n");
+    let none = ml_connector::trace::story(
+        &app.rt.queue,
+        "demo",
+        zoho_books::DocumentKind::Invoice,
+        "nope",
+    )
+    .await
+    .unwrap()
+    .join("\n");
     assert!(
         none.contains("never been written") && none.contains("no jobs"),
         "{none}"

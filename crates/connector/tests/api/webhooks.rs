@@ -48,7 +48,7 @@ async fn the_same_webhook_ten_times_concurrently_yields_one_item() {
     app.settle().await;
     assert_eq!(app.items("invoice").len(), 1);
     assert_eq!(
-        app.rt.store.count_events("zoho").await.unwrap(),
+        app.rt.queue.count_events("zoho").await.unwrap(),
         1,
         "one event stored"
     );
@@ -128,7 +128,7 @@ async fn wrong_or_missing_signature_gets_401_and_stores_nothing() {
         401
     );
 
-    assert_eq!(app.rt.store.count_events("zoho").await.unwrap(), 0);
+    assert_eq!(app.rt.queue.count_events("zoho").await.unwrap(), 0);
     assert_eq!(app.rt.queue.stats().await.unwrap().queued, 0);
 
     // The correct signature over the exact bytes is accepted.
@@ -147,7 +147,7 @@ async fn oversized_body_gets_413_and_stores_nothing() {
     let sig = app.sign(&huge);
     let r = app.post_raw(huge, "application/json", Some(sig)).await;
     assert_eq!(r.status(), 413);
-    assert_eq!(app.rt.store.count_events("zoho").await.unwrap(), 0);
+    assert_eq!(app.rt.queue.count_events("zoho").await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -182,5 +182,5 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(app.rt.store.count_events("zoho").await.unwrap(), 0);
+    assert_eq!(app.rt.queue.count_events("zoho").await.unwrap(), 0);
 }

@@ -58,16 +58,16 @@ pub(crate) fn reply(status: StatusCode, message: &str) -> Response {
 /// when nothing could be stored, so the sender delivers again.
 pub(crate) async fn record_and_answer(
     rt: &crate::runtime::Runtime,
-    event: crate::store::EventInsert<'_>,
+    event: crate::queue::EventInsert<'_>,
     job: &crate::queue::NewJob,
 ) -> Response {
     let (source, cid) = (event.source, event.connection_id);
     match rt
-        .store
+        .queue
         .record_event(event, std::slice::from_ref(job))
         .await
     {
-        Ok(crate::store::Inserted::New { event_id }) => {
+        Ok(crate::queue::Inserted::New { event_id }) => {
             rt.wake.notify_waiters();
             tracing::info!(connection = cid, source, event_id, "webhook accepted");
             json(
@@ -75,7 +75,7 @@ pub(crate) async fn record_and_answer(
                 serde_json::json!({"status": "accepted", "event_id": event_id}),
             )
         }
-        Ok(crate::store::Inserted::Duplicate) => {
+        Ok(crate::queue::Inserted::Duplicate) => {
             json(StatusCode::OK, serde_json::json!({"status": "duplicate"}))
         }
         Err(e) => {

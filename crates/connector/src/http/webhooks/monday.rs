@@ -10,10 +10,10 @@
 
 use super::{reply, WebhookRequest};
 use crate::queue::priority;
+use crate::queue::EventInsert;
+use crate::queue::JobPayload;
 use crate::runtime::{Connection, Runtime};
-use crate::store::EventInsert;
-use crate::sync::audit::StatusChange;
-use crate::sync::JobPayload;
+use crate::sync::audit::status_change_from_event;
 use axum::http::StatusCode;
 use axum::response::Response;
 use secrecy::ExposeSecret;
@@ -106,7 +106,7 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
             serde_json::json!({"status": "ignored", "reason": why}),
         )
     };
-    let Some(change) = StatusChange::from_event(&event) else {
+    let Some(change) = status_change_from_event(&event) else {
         return ignored("only status-column changes of items are used");
     };
     if !conn

@@ -6,9 +6,9 @@
 
 use super::{reply, WebhookRequest};
 use crate::queue::priority;
+use crate::queue::EventInsert;
+use crate::queue::JobPayload;
 use crate::runtime::Runtime;
-use crate::store::EventInsert;
-use crate::sync::JobPayload;
 use axum::http::StatusCode;
 use axum::response::Response;
 use sha2::{Digest, Sha256};

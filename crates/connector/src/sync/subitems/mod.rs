@@ -13,8 +13,8 @@
 //! column when mapped, else by name) instead of creating them again.
 
 use super::document::store_err;
-use super::JobError;
 use crate::config::{BoardMapping, LineItemMode};
+use crate::queue::JobError;
 use crate::runtime::{Connection, Runtime};
 use monday::{Board, ColumnValue, ColumnValues, MondayError, SubitemOp};
 use rust_decimal::Decimal;

@@ -2,8 +2,8 @@
 
 use super::{DesiredLine, StoredLine, SubitemMap};
 use crate::config::BoardMapping;
+use crate::queue::JobError;
 use crate::runtime::Connection;
-use crate::sync::JobError;
 use monday::Subitem;
 
 /// Rebuilds the map from the item's subitems when it is unknown. Subitems are recognised by

@@ -14,13 +14,13 @@
 //! Reconciliation and backfill leave `realtime_reserve` calls of each window, one concurrent
 //! slot and `realtime_daily_reserve_percent` of the day to real-time sync.
 //!
-//! The ledger lives in the database (see `ledger.rs`), so the budget holds across workers,
+//! The ledger lives in the database (see `store/quota_ledger.rs`), so the budget holds across workers,
 //! restarts and processes sharing the file. Zoho's `X-Rate-Limit-*` headers are advice: when
 //! they say fewer calls remain than our own count, the difference (calls of other integrations
 //! on the same organization) is charged as "phantom" calls until it ages out.
 
 mod learn;
-mod ledger;
+use crate::store::quota_ledger as ledger;
 mod liveness;
 mod permit;
 mod priority;
@@ -61,24 +61,18 @@ pub enum QuotaError {
     Store(anyhow::Error),
 }
 
-impl From<QuotaError> for crate::sync::JobError {
+impl From<QuotaError> for crate::queue::JobError {
     fn from(e: QuotaError) -> Self {
         match e {
             QuotaError::Wait { until_ms, reason } => {
-                crate::sync::JobError::Park { until_ms, reason }
+                crate::queue::JobError::Park { until_ms, reason }
             }
-            e @ QuotaError::Store(_) => crate::sync::JobError::retry(e.to_string()),
+            e @ QuotaError::Store(_) => crate::queue::JobError::retry(e.to_string()),
         }
     }
 }
 
-/// The limits that apply to one caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub window: u32,
-    pub concurrent: u32,
-    pub daily: Option<u32>,
-}
+pub use crate::store::quota_ledger::Limits;
 
 /// What to do when a slot is not free.
 #[derive(Debug, PartialEq, Eq)]

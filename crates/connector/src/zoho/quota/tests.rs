@@ -256,8 +256,11 @@ async fn code_45_stops_everyone_until_the_next_day_and_survives_a_restart() {
         .acquire(ORG, Priority::Realtime)
         .await
         .expect_err("parks");
-    let job: crate::sync::JobError = err.into();
-    assert!(matches!(job, crate::sync::JobError::Park { .. }), "{job:?}");
+    let job: crate::queue::JobError = err.into();
+    assert!(
+        matches!(job, crate::queue::JobError::Park { .. }),
+        "{job:?}"
+    );
 }
 
 #[tokio::test]

@@ -3,9 +3,9 @@
 use super::*;
 use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
-use crate::demo::SandboxSetup;
 use crate::queue::priority;
-use crate::sync::JobPayload;
+use crate::queue::JobPayload;
+use crate::sandboxed::SandboxSetup;
 use crate::zoho::TokenError;
 use sandbox::zoho::ZohoSandboxConfig;
 use secrecy::ExposeSecret;
@@ -48,7 +48,7 @@ fn minutes(m: i64) -> chrono::Duration {
 async fn refreshes_at_the_55_minute_mark_and_not_before() {
     let h = harness(ZohoSandboxConfig::default()).await;
     let conn = h.rt.connection("demo").expect("connection");
-    let first = conn.tokens.access_token().await.expect("token");
+    let first = conn.zoho.tokens.access_token().await.expect("token");
     assert_eq!(h.setup.zoho.refresh_requests(), 1);
 
     h.clock.advance(minutes(54) + chrono::Duration::seconds(59));
@@ -58,7 +58,8 @@ async fn refreshes_at_the_55_minute_mark_and_not_before() {
         "refreshed before the 55-minute mark"
     );
     assert_eq!(
-        conn.tokens
+        conn.zoho
+            .tokens
             .access_token()
             .await
             .expect("token")
@@ -70,7 +71,7 @@ async fn refreshes_at_the_55_minute_mark_and_not_before() {
     h.clock.advance(chrono::Duration::seconds(1));
     assert_eq!(refresh_due(&h.rt).await, 1);
     assert_eq!(h.setup.zoho.refresh_requests(), 2);
-    let second = conn.tokens.access_token().await.expect("token");
+    let second = conn.zoho.tokens.access_token().await.expect("token");
     assert_ne!(second.expose_secret(), first.expose_secret());
     assert_eq!(
         refresh_due(&h.rt).await,
@@ -91,7 +92,8 @@ async fn one_refresh_for_a_hundred_concurrent_callers() {
     let calls = (0..100).map(|_| {
         let conn = conn.clone();
         tokio::spawn(async move {
-            conn.tokens
+            conn.zoho
+                .tokens
                 .access_token()
                 .await
                 .map(|t| t.expose_secret().to_string())
@@ -113,7 +115,7 @@ async fn one_refresh_for_a_hundred_concurrent_callers() {
     h.clock.advance(minutes(55));
     let calls = (0..100).map(|_| {
         let conn = conn.clone();
-        tokio::spawn(async move { conn.tokens.access_token().await.is_ok() })
+        tokio::spawn(async move { conn.zoho.tokens.access_token().await.is_ok() })
     });
     let (oks, refreshed) = tokio::join!(futures::future::join_all(calls), refresh_due(&h.rt));
     assert!(oks.into_iter().all(|r| r.expect("task")));
@@ -148,7 +150,7 @@ async fn a_revoked_grant_marks_the_connection_and_parks_its_jobs() {
             futures::future::join_all(ids.iter().map(|id| h.rt.queue.get(*id))).await;
         let parked = jobs.iter().all(|j| {
             j.as_ref().ok().and_then(|o| o.as_ref()).is_some_and(|j| {
-                j.state == "queued"
+                j.state == crate::queue::JobState::Queued
                     && j.run_at > h.clock.now_ms()
                     && j.last_error
                         .as_deref()
@@ -204,7 +206,7 @@ async fn a_revoked_grant_marks_the_connection_and_parks_its_jobs() {
     assert_eq!(spent, 1, "one token request, however many jobs");
     let conn = h.rt.connection("demo").expect("connection");
     assert!(matches!(
-        conn.tokens.access_token().await,
+        conn.zoho.tokens.access_token().await,
         Err(TokenError::NeedsReconnect { .. })
     ));
     h.clock.advance(minutes(60));
@@ -262,7 +264,7 @@ async fn an_api_domain_outside_the_allow_list_gets_no_call() {
     });
     h.setup.zoho.answer_api_domain(Some(evil_url.clone()));
     let conn = h.rt.connection("demo").expect("connection");
-    let err = conn.tokens.access_token().await.expect_err("refused");
+    let err = conn.zoho.tokens.access_token().await.expect_err("refused");
     assert!(
         matches!(err, TokenError::UnknownApiDomain(ref d) if d.starts_with(evil_url.as_str().trim_end_matches('/'))),
         "{err}"

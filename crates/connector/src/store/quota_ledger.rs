@@ -3,25 +3,33 @@
 //! the same SQLite file) cannot both take the last slot. A PostgreSQL port needs the same
 //! statement under a per-organization lock (`SELECT … FOR UPDATE` on `zoho_quota_orgs`).
 
-use super::Limits;
-use crate::store::Store;
+use super::Store;
+
+/// Effective limits for one organization and class of work: calls in flight, calls per
+/// window, and (when known) calls per UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub window: u32,
+    pub concurrent: u32,
+    pub daily: Option<u32>,
+}
 
 /// How long an unfinished call counts as in flight at most: longer than any request timeout.
 /// The calls of a killed process are normally closed much sooner, by [`sweep`].
-pub(super) const STALE_MS: i64 = 2 * 60 * 1000;
+pub const STALE_MS: i64 = 2 * 60 * 1000;
 /// A process beats this often, and is taken for dead after `DEAD_AFTER_MS` without a beat.
-pub(super) const BEAT_MS: i64 = 1_000;
+pub const BEAT_MS: i64 = 1_000;
 const DEAD_AFTER_MS: i64 = 3 * BEAT_MS;
 
-pub(super) const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 
-pub(super) fn day_start(now_ms: i64) -> i64 {
+pub fn day_start(now_ms: i64) -> i64 {
     now_ms - now_ms.rem_euclid(DAY_MS)
 }
 
 /// What the organization's row says right now.
 #[derive(Debug, Default, Clone, sqlx::FromRow)]
-pub(super) struct OrgRow {
+pub struct OrgRow {
     pub plan: Option<String>,
     pub exhausted_until_ms: i64,
     pub blocked_until_ms: i64,
@@ -35,7 +43,7 @@ pub(super) struct OrgRow {
 
 /// Counts behind a refusal, to decide how long to wait.
 #[derive(Debug, Default, Clone, sqlx::FromRow)]
-pub(super) struct Usage {
+pub struct Usage {
     pub in_flight: i64,
     pub finished_in_window: i64,
     pub oldest_finished_ms: Option<i64>,
@@ -44,7 +52,7 @@ pub(super) struct Usage {
 
 /// Records a call start when every limit allows it; `None` when one does not.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn try_admit(
+pub async fn try_admit(
     store: &Store,
     instance: &str,
     org: &str,
@@ -86,12 +94,7 @@ pub(super) async fn try_admit(
     Ok(row.map(|(id,)| id))
 }
 
-pub(super) async fn usage(
-    store: &Store,
-    org: &str,
-    now: i64,
-    window_ms: i64,
-) -> anyhow::Result<Usage> {
+pub async fn usage(store: &Store, org: &str, now: i64, window_ms: i64) -> anyhow::Result<Usage> {
     Ok(sqlx::query_as(
         "SELECT
             (SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND finished_ms IS NULL AND started_ms > ?2) AS in_flight,
@@ -108,7 +111,7 @@ pub(super) async fn usage(
 }
 
 /// Calls that count in the window as seen from `since_ms` (finished after it, or still running).
-pub(super) async fn counted_since(
+pub async fn counted_since(
     store: &Store,
     org: &str,
     since_ms: i64,
@@ -126,7 +129,7 @@ pub(super) async fn counted_since(
     Ok(n)
 }
 
-pub(super) async fn started_today(store: &Store, org: &str, now: i64) -> anyhow::Result<i64> {
+pub async fn started_today(store: &Store, org: &str, now: i64) -> anyhow::Result<i64> {
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT calls FROM zoho_quota_days WHERE organization_id = ?1 AND day_ms = ?2",
     )
@@ -137,7 +140,7 @@ pub(super) async fn started_today(store: &Store, org: &str, now: i64) -> anyhow:
     Ok(row.map_or(0, |(n,)| n))
 }
 
-pub(super) async fn started_since(store: &Store, org: &str, since_ms: i64) -> anyhow::Result<i64> {
+pub async fn started_since(store: &Store, org: &str, since_ms: i64) -> anyhow::Result<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM zoho_calls WHERE organization_id = ?1 AND started_ms >= ?2",
     )
@@ -148,7 +151,7 @@ pub(super) async fn started_since(store: &Store, org: &str, since_ms: i64) -> an
     Ok(n)
 }
 
-pub(super) async fn finish(store: &Store, id: i64, now: i64) -> anyhow::Result<()> {
+pub async fn finish(store: &Store, id: i64, now: i64) -> anyhow::Result<()> {
     sqlx::query("UPDATE zoho_calls SET finished_ms = ?2 WHERE id = ?1 AND finished_ms IS NULL")
         .bind(id)
         .bind(now)
@@ -157,7 +160,7 @@ pub(super) async fn finish(store: &Store, id: i64, now: i64) -> anyhow::Result<(
     Ok(())
 }
 
-pub(super) async fn org_row(store: &Store, org: &str) -> anyhow::Result<Option<OrgRow>> {
+pub async fn org_row(store: &Store, org: &str) -> anyhow::Result<Option<OrgRow>> {
     Ok(sqlx::query_as(
         "SELECT plan, exhausted_until_ms, blocked_until_ms, reason, phantom_window, phantom_window_until_ms,
                 phantom_daily, phantom_daily_until_ms, advised_daily_limit
@@ -169,7 +172,7 @@ pub(super) async fn org_row(store: &Store, org: &str) -> anyhow::Result<Option<O
 }
 
 /// One field change on the organization's row, creating it when missing.
-pub(super) enum OrgUpdate<'a> {
+pub enum OrgUpdate<'a> {
     Plan(&'a str),
     Exhausted {
         until_ms: i64,
@@ -190,7 +193,7 @@ pub(super) enum OrgUpdate<'a> {
     },
 }
 
-pub(super) async fn update_org(
+pub async fn update_org(
     store: &Store,
     org: &str,
     update: OrgUpdate<'_>,
@@ -242,7 +245,7 @@ pub(super) async fn update_org(
 }
 
 /// Records this process's sign of life.
-pub(super) async fn beat(store: &Store, instance: &str, now: i64) -> anyhow::Result<()> {
+pub async fn beat(store: &Store, instance: &str, now: i64) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO zoho_quota_instances (instance, seen_ms) VALUES (?1, ?2) ON CONFLICT (instance) DO UPDATE SET seen_ms = ?2")
         .bind(instance)
         .bind(now)
@@ -254,7 +257,7 @@ pub(super) async fn beat(store: &Store, instance: &str, now: i64) -> anyhow::Res
 /// Closes the unfinished calls of processes that stopped beating. A killed process's request
 /// reaches Zoho before the process dies (or not at all), so such a call ends, at the latest,
 /// one beat after the last one seen; a margin of another beat covers clock steps.
-pub(super) async fn sweep(store: &Store, me: &str, now: i64) -> anyhow::Result<u64> {
+pub async fn sweep(store: &Store, me: &str, now: i64) -> anyhow::Result<u64> {
     let r = sqlx::query(
         "UPDATE zoho_calls SET finished_ms =
             (SELECT i.seen_ms + ?2 FROM zoho_quota_instances i WHERE i.instance = zoho_calls.instance)
@@ -276,7 +279,7 @@ pub(super) async fn sweep(store: &Store, me: &str, now: i64) -> anyhow::Result<u
 }
 
 /// Forgets calls that no longer count for anything (older than the current UTC day).
-pub(super) async fn prune(store: &Store, now: i64) -> anyhow::Result<u64> {
+pub async fn prune(store: &Store, now: i64) -> anyhow::Result<u64> {
     sqlx::query("DELETE FROM zoho_quota_days WHERE day_ms < ?1")
         .bind(day_start(now) - 7 * DAY_MS)
         .execute(store.pool())

@@ -2,11 +2,11 @@
 //! mark, so no job ever waits for a token request and idle connections notice a revoked grant
 //! within the hour rather than at the next webhook.
 //!
-//! The refresh itself goes through the same single-flight [`TokenCache`](super::TokenCache)
+//! The refresh itself goes through the same single-flight [`TokenCache`](crate::zoho::TokenCache)
 //! the workers use, so a worker asking at the same moment shares the one request.
 
-use super::status::{self, MISCONFIGURED, NEEDS_RECONNECT};
 use crate::runtime::Runtime;
+use crate::zoho::status::{self, MISCONFIGURED, NEEDS_RECONNECT};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -45,7 +45,7 @@ pub async fn reactivate_on_start(rt: &Runtime) {
         if !marked {
             continue;
         }
-        match rt.store.reactivate_connection(id, rt.clock.now_ms()).await {
+        match status::reactivate(&rt.store, id, rt.clock.now_ms()).await {
             Ok(woken) => {
                 tracing::info!(connection = %id, woken, "connection marked by an earlier run: trying it again")
             }
@@ -73,13 +73,13 @@ pub async fn refresh_due(rt: &Runtime) -> usize {
         if matches!(status.as_deref(), Some(NEEDS_RECONNECT | MISCONFIGURED)) {
             continue;
         }
-        if !conn.tokens.due_for_refresh().await {
+        if !conn.zoho.tokens.due_for_refresh().await {
             continue;
         }
-        match conn.tokens.access_token().await {
+        match conn.zoho.tokens.access_token().await {
             Ok(_) => refreshed += 1,
             Err(e) => {
-                if status::park_if_unusable(rt, conn, &e).await.is_none() {
+                if conn.zoho.park_if_unusable(&e).await.is_none() {
                     tracing::warn!(connection = id, error = %e, "token refresh failed; trying again in {}s", TICK.as_secs());
                 }
             }

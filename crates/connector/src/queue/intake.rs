@@ -1,7 +1,9 @@
-//! Webhook events: recorded together with their job in one transaction.
+//! Intake: a verified webhook's event row and its jobs, recorded in one transaction.
+//!
+//! The 2xx is sent only after this commits (DESIGN.md, "accept means durable"): a crash before
+//! the commit leaves neither row, and the sender delivers again.
 
-use super::Store;
-use crate::queue::NewJob;
+use super::{insert_job, NewJob, Queue};
 
 /// A verified webhook ready to be recorded.
 pub struct EventInsert<'a> {
@@ -21,7 +23,7 @@ pub enum Inserted {
     Duplicate,
 }
 
-impl Store {
+impl Queue {
     /// Records the event and enqueues its jobs atomically. A duplicate (same dedup key) stores
     /// nothing and enqueues nothing. Returns only after commit.
     pub async fn record_event(
@@ -29,7 +31,7 @@ impl Store {
         event: EventInsert<'_>,
         jobs: &[NewJob],
     ) -> anyhow::Result<Inserted> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.store.pool().begin().await?;
         let row: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO events (source, connection_id, dedup_key, received_at, content_type, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -49,16 +51,17 @@ impl Store {
             return Ok(Inserted::Duplicate);
         };
         for job in jobs {
-            crate::queue::insert_job(&mut *tx, job, Some(event_id), event.received_at_ms).await?;
+            insert_job(&mut *tx, job, Some(event_id), event.received_at_ms).await?;
         }
         tx.commit().await?;
         Ok(Inserted::New { event_id })
     }
 
+    /// How many events of one source were recorded (tests, benchmarks).
     pub async fn count_events(&self, source: &str) -> anyhow::Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE source = ?1")
             .bind(source)
-            .fetch_one(self.pool())
+            .fetch_one(self.store.pool())
             .await?;
         Ok(n)
     }
