@@ -61,6 +61,15 @@ pub struct ServerConfig {
     /// are open, which is only safe when `listen` is not reachable from outside.
     #[serde(default, skip_serializing)]
     pub admin_password: Option<SecretString>,
+    /// Seconds a client has to send a request's headers once it connected (or between requests
+    /// on a kept-alive connection); slower clients are disconnected, so a slow sender cannot
+    /// hold a connection open forever.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body; a stalled body gets 408 and stores nothing.
+    pub body_read_timeout_seconds: u64,
+    /// Most client connections served at once; connections beyond it are closed at once (the
+    /// sender retries), so a flood cannot exhaust memory or file descriptors.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -70,6 +79,9 @@ impl Default for ServerConfig {
             public_url: url::Url::parse("http://127.0.0.1:8080/").expect("static url"),
             max_body_bytes: 256 * 1024,
             admin_password: None,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            max_connections: 1024,
         }
     }
 }
@@ -343,6 +355,21 @@ impl Config {
             .validate()
             .map_err(|(k, m)| err(format!("zoho.quota.{k}"), m))?;
         MondayLimits::from_config(&self.monday).map_err(|(k, m)| err(format!("monday.{k}"), m))?;
+        for (key, value) in [
+            (
+                "server.header_read_timeout_seconds",
+                self.server.header_read_timeout_seconds,
+            ),
+            (
+                "server.body_read_timeout_seconds",
+                self.server.body_read_timeout_seconds,
+            ),
+            ("server.max_connections", self.server.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(err(key.into(), "must be at least 1".into()));
+            }
+        }
         if self.workers.count == 0 {
             return Err(err("workers.count".into(), "must be at least 1".into()));
         }

@@ -3,6 +3,7 @@
 //! side until one cancellation token fires, and stop them gracefully. Built so a test can start
 //! the whole application on port 0 (zero2prod's `Application::build`).
 
+mod http;
 pub mod refresher;
 
 use crate::clock::SharedClock;
@@ -49,10 +50,8 @@ impl Application {
         let reconciler =
             crate::sync::reconcile::spawn_scheduler(self.runtime.clone(), cancel.clone());
         let app = crate::http::router(self.runtime.clone());
-        let shutdown = cancel.clone();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await?;
+        let server = self.runtime.config.server.clone();
+        http::serve(self.listener, app, &server, cancel.clone()).await?;
         cancel.cancel();
         for w in workers {
             let _ = w.await;

@@ -9,6 +9,7 @@ mod crash;
 mod demo;
 mod hardening;
 mod helpers;
+mod http_limits;
 mod monday_setup;
 mod monday_webhooks;
 mod payment_reconcile;
