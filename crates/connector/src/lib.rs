@@ -1,7 +1,7 @@
 //! ml-connector: Zoho Books invoices, bills and purchase orders, kept in step with monday.com.
 //!
 //! Layers, each depending only on those before it (no import loops):
-//! 1. `clock`, `domain` (newtypes), `config`, `crypto`, `outbound` (the HTTP client).
+//! 1. `clock`, `domain` (newtypes), `money` (amounts as people read them), `config`, `crypto`, `outbound` (the HTTP client).
 //! 2. `store` — every SQL statement but the queue's.
 //! 3. `queue` — the engine: job kinds, states and outcomes, intake, claims, every jobs query.
 //! 4. `zoho`, `monday` — the connector's use of each API (`zoho::api` is the one Zoho call path).
@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod monday;
+pub mod money;
 pub mod outbound;
 pub mod queue;
 pub mod runtime;

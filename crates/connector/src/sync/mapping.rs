@@ -1,6 +1,7 @@
 //! Document → item name and column values, encoded for each column's real monday type.
 
 use crate::config::{BoardMapping, LineItemMode};
+use crate::money;
 use chrono::NaiveDate;
 use monday::{Board, ColumnType, ColumnValue, ColumnValues};
 use rust_decimal::Decimal;
@@ -10,7 +11,10 @@ use zoho_books::{DataCentre, Document, DocumentKind};
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
     Text(String),
-    Money(Decimal),
+    /// An amount and the document's currency (which decides its minor units).
+    Money(Decimal, Option<String>),
+    /// A plain number (a custom field): written as Zoho sent it.
+    Number(Decimal),
     Date(NaiveDate),
     Label(String),
     Url(String),
@@ -118,14 +122,28 @@ pub fn line_items_summary(doc: &Document) -> String {
                 .unwrap_or_else(|| "(item)".into());
             let qty = l
                 .quantity
-                .map(|q| q.normalize().to_string())
+                .map(money::quantity)
                 .unwrap_or_else(|| "1".into());
-            let rate = l.rate.map(|r| r.to_string()).unwrap_or_default();
-            let total = l.item_total.map(|t| t.to_string()).unwrap_or_default();
+            let currency = doc.currency_code.as_deref();
+            let rate = l.rate.map(|r| rate_text(r, currency)).unwrap_or_default();
+            let total = l
+                .item_total
+                .map(|t| money::amount(t, currency))
+                .unwrap_or_default();
             format!("{qty} × {name} @ {rate} = {total}")
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A unit rate: at least the currency's minor units, more only when Zoho has them (`0.125`).
+fn rate_text(rate: Decimal, currency: Option<&str>) -> String {
+    let rounded = money::round(rate, currency);
+    if rounded == rate {
+        money::amount(rate, currency)
+    } else {
+        rate.normalize().to_string()
+    }
 }
 
 fn item_name(mapping: &BoardMapping, doc: &Document) -> String {
@@ -165,7 +183,10 @@ fn encode(
             ColumnValue::Text(t) => ColumnValue::LongText(t),
             other => other,
         },
-        (ColumnType::Numbers, FieldValue::Money(d)) => ColumnValue::Number(d),
+        (ColumnType::Numbers, FieldValue::Money(d, currency)) => {
+            ColumnValue::Number(money::round(d, currency.as_deref()))
+        }
+        (ColumnType::Numbers, FieldValue::Number(d)) => ColumnValue::Number(d),
         (ColumnType::Numbers, FieldValue::Text(t)) => match t.trim().parse::<Decimal>() {
             Ok(d) => ColumnValue::Number(d),
             Err(_) => return Err(fail(&FieldValue::Text(t))),
@@ -203,7 +224,8 @@ fn describe(v: &FieldValue) -> String {
         FieldValue::Text(s) | FieldValue::Label(s) | FieldValue::Url(s) | FieldValue::Email(s) => {
             s.clone()
         }
-        FieldValue::Money(d) => d.to_string(),
+        FieldValue::Money(d, currency) => money::with_currency(*d, currency.as_deref()),
+        FieldValue::Number(d) => d.to_string(),
         FieldValue::Date(d) => d.format("%Y-%m-%d").to_string(),
         FieldValue::Missing => String::new(),
     }
@@ -225,7 +247,11 @@ pub fn build_item(
     subitems_used: bool,
 ) -> Result<ItemContent, EncodeError> {
     let cols = &mapping.columns;
-    let money = |d: Option<Decimal>| d.map(FieldValue::Money).unwrap_or(FieldValue::Missing);
+    let currency = doc.currency_code.clone();
+    let money = |d: Option<Decimal>| {
+        d.map(|d| FieldValue::Money(d, currency.clone()))
+            .unwrap_or(FieldValue::Missing)
+    };
     let date = |d: Option<NaiveDate>| d.map(FieldValue::Date).unwrap_or(FieldValue::Missing);
     let mut fields: Vec<(&str, &Option<String>, FieldValue)> = vec![
         ("number", &cols.number, opt_text(doc.number.as_ref())),
@@ -315,7 +341,7 @@ fn custom_value(v: &serde_json::Value) -> FieldValue {
         serde_json::Value::Number(n) => n
             .to_string()
             .parse::<Decimal>()
-            .map(FieldValue::Money)
+            .map(FieldValue::Number)
             .unwrap_or(FieldValue::Text(n.to_string())),
         other => FieldValue::Text(other.to_string()),
     }

@@ -191,3 +191,48 @@ async fn a_deleted_document_archives_its_item() {
     let item = &app.setup.monday.items(app.setup.board_id("invoice"))[0];
     assert!(item.archived, "{item:?}");
 }
+
+#[tokio::test]
+async fn amounts_land_in_their_currencys_minor_units_never_as_float_artefacts() {
+    let app = spawn_app().await;
+    // Zoho sends JSON numbers; 21149.0 and 299.9 must not reach the board as written.
+    let mut eur = invoice("9201", "INV-20", "0", "2026-11-20T10:15:30+0000");
+    eur["total"] = serde_json::json!(21149.0);
+    eur["balance"] = serde_json::json!(299.9);
+    eur["line_items"] = serde_json::json!([
+        {"line_item_id": "920101", "name": "Audit", "quantity": 2.0, "rate": 10574.5, "item_total": 21149.0},
+        {"line_item_id": "920102", "name": "Ink", "quantity": 1000, "rate": 0.125, "item_total": 125}
+    ]);
+    let mut jpy = invoice("9202", "INV-21", "0", "2026-11-20T10:15:30+0000");
+    jpy["currency_code"] = serde_json::json!("JPY");
+    jpy["total"] = serde_json::json!(1200.4);
+    jpy["balance"] = serde_json::json!(1200.4);
+    jpy["line_items"] = serde_json::json!([
+        {"line_item_id": "920201", "name": "Tea", "quantity": 1.0, "rate": 1200, "item_total": 1200}
+    ]);
+    for doc in [eur, jpy] {
+        let body = app.put("invoice", doc);
+        assert_eq!(app.deliver(&body).await, 200);
+    }
+    app.settle().await;
+    let items = app.items("invoice");
+    let by_number = |n: &str| {
+        items
+            .iter()
+            .find(|i| text(i, "number") == n)
+            .unwrap_or_else(|| panic!("no item {n}: {items:?}"))
+    };
+    let eur = by_number("INV-20");
+    assert_eq!(eur.values["total"], "21149.00", "{:?}", eur.values);
+    assert_eq!(eur.values["balance"], "299.90");
+    let lines = eur.values["lines"]["text"].as_str().unwrap_or("");
+    assert!(
+        lines.contains("2 × Audit @ 10,574.50 = 21,149.00"),
+        "{lines}"
+    );
+    assert!(lines.contains("1000 × Ink @ 0.125 = 125.00"), "{lines}");
+    let jpy = by_number("INV-21");
+    assert_eq!(jpy.values["total"], "1200", "{:?}", jpy.values);
+    let lines = jpy.values["lines"]["text"].as_str().unwrap_or("");
+    assert!(lines.contains("1 × Tea @ 1,200 = 1,200"), "{lines}");
+}

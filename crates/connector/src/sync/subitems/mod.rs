@@ -14,6 +14,7 @@
 
 use super::document::store_err;
 use crate::config::{BoardMapping, LineItemMode};
+use crate::money;
 use crate::queue::JobError;
 use crate::runtime::{Connection, Runtime};
 use monday::{Board, ColumnValue, ColumnValues, MondayError, SubitemOp};
@@ -77,7 +78,13 @@ pub(crate) async fn plan(
     let sub_board = rt.boards.schema(&conn.monday, sub_id).await?;
     let lines = match &doc.line_items {
         None => None,
-        Some(items) => Some(desired_lines(rt, mapping, &sub_board, items)?),
+        Some(items) => Some(desired_lines(
+            rt,
+            mapping,
+            &sub_board,
+            items,
+            doc.currency_code.as_deref(),
+        )?),
     };
     Ok(Some(LinePlan {
         board: sub_board,
@@ -98,6 +105,7 @@ fn desired_lines(
     mapping: &BoardMapping,
     sub_board: &Board,
     items: &[LineItem],
+    currency: Option<&str>,
 ) -> Result<Vec<DesiredLine>, JobError> {
     let cols = &mapping.subitem_columns;
     let number = |d: Option<Decimal>| d.map(ColumnValue::Number).unwrap_or(ColumnValue::Clear);
@@ -120,9 +128,12 @@ fn desired_lines(
         }
         let mut values = ColumnValues::default();
         for (column, value) in [
-            (&cols.quantity, number(l.quantity)),
+            (&cols.quantity, number(l.quantity.map(|q| q.normalize()))),
             (&cols.rate, number(l.rate)),
-            (&cols.amount, number(l.item_total)),
+            (
+                &cols.amount,
+                number(l.item_total.map(|t| money::round(t, currency))),
+            ),
             (&cols.description, text(l.description.as_ref())),
             (&cols.line_item_id, text(Some(&l.line_item_id))),
         ] {
