@@ -7,6 +7,7 @@ mod operator;
 pub mod webhooks;
 
 use crate::runtime::Runtime;
+use crate::telemetry::metrics;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -14,18 +15,65 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 pub fn router(rt: Arc<Runtime>) -> Router {
     let limit = rt.config.server.max_body_bytes;
     Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/webhooks/zoho/{token}", post(zoho_webhook))
         .route("/webhooks/monday/{token}", post(monday_webhook))
-        .merge(admin::routes().merge(oauth::routes()).route_layer(
-            axum::middleware::from_fn_with_state(rt.clone(), operator::require_operator),
-        ))
+        .merge(
+            admin::routes()
+                .merge(oauth::routes())
+                .route("/metrics", get(metrics_page))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    rt.clone(),
+                    operator::require_operator,
+                )),
+        )
         .layer(DefaultBodyLimit::max(limit))
+        // Every request gets an id (or keeps the caller's `x-request-id`), logged on its span
+        // and echoed in the answer, so a user's report can be matched to the log.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(rt)
+}
+
+/// Ready to do work: the database answers and the jobs table can be read.
+async fn ready(State(rt): State<Arc<Runtime>>) -> Response {
+    match rt.queue.stats().await {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// Prometheus text format: this process's events and this database's queue state.
+async fn metrics_page(State(rt): State<Arc<Runtime>>) -> Response {
+    let (depth, lag) = match (rt.queue.depth().await, rt.queue.lag().await) {
+        (Ok(d), Ok(l)) => (d, l),
+        _ => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+        }
+    };
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics::render(&depth, &lag, rt.clock.now_ms()),
+    )
+        .into_response()
 }
 
 async fn health(State(rt): State<Arc<Runtime>>) -> Response {
@@ -42,16 +90,19 @@ async fn zoho_webhook(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) => return body_rejection(&rt, rejection),
+    let response = match body {
+        Ok(body) => {
+            webhooks::zoho::receive(
+                rt,
+                token,
+                webhooks::WebhookRequest::new(headers, query, body),
+            )
+            .await
+        }
+        Err(rejection) => body_rejection(&rt, rejection),
     };
-    webhooks::zoho::receive(
-        rt,
-        token,
-        webhooks::WebhookRequest::new(headers, query, body),
-    )
-    .await
+    metrics::webhook("zoho", response.status().as_u16());
+    response
 }
 
 async fn monday_webhook(
@@ -60,16 +111,19 @@ async fn monday_webhook(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) => return body_rejection(&rt, rejection),
+    let response = match body {
+        Ok(body) => {
+            webhooks::monday::receive(
+                rt,
+                token,
+                webhooks::WebhookRequest::new(headers, None, body),
+            )
+            .await
+        }
+        Err(rejection) => body_rejection(&rt, rejection),
     };
-    webhooks::monday::receive(
-        rt,
-        token,
-        webhooks::WebhookRequest::new(headers, None, body),
-    )
-    .await
+    metrics::webhook("monday", response.status().as_u16());
+    response
 }
 
 fn body_rejection(rt: &Runtime, rejection: BytesRejection) -> Response {

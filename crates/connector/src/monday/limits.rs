@@ -97,6 +97,16 @@ impl Limiter {
     }
 
     async fn admit_one(&self) -> Result<GatePermit, MondayError> {
+        let permit = self.admit_within_limits().await;
+        let outcome = match &permit {
+            Ok(_) => "sent",
+            Err(_) => "rate_limited",
+        };
+        crate::telemetry::metrics::upstream_call("monday", &self.connection, outcome);
+        permit
+    }
+
+    async fn admit_within_limits(&self) -> Result<GatePermit, MondayError> {
         let mut waited = Duration::ZERO;
         loop {
             match self.try_take(self.clock.now_ms()) {

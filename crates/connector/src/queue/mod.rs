@@ -17,6 +17,7 @@
 //! one-transaction intake of webhooks ([`intake`]), and every query on the jobs table
 //! ([`queries`]): other modules ask it by name instead of writing SQL against its tables.
 
+mod gauges;
 mod intake;
 pub mod kinds;
 pub mod outcome;
@@ -24,6 +25,7 @@ mod pauses;
 mod queries;
 mod retry;
 
+pub use gauges::{DepthRow, LagRow};
 pub use intake::{EventInsert, Inserted};
 pub use kinds::{priority, JobKind, JobPayload, JobState, StatusChange};
 pub use outcome::{connection_status, next_utc_midnight_ms, JobError, Upstream};

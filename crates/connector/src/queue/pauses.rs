@@ -17,6 +17,7 @@ impl Pauses {
             .entry((connection.to_string(), upstream))
             .or_insert(until_ms);
         *entry = (*entry).max(until_ms);
+        crate::telemetry::metrics::pause(upstream.as_str(), connection);
     }
 
     /// The latest pause still in force for the connection, on any upstream.

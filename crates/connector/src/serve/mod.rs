@@ -45,6 +45,7 @@ impl Application {
 
     /// Serves HTTP and runs the workers until `cancel` fires, then shuts down gracefully.
     pub async fn run_until_stopped(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        crate::telemetry::metrics::install();
         let workers = crate::sync::spawn_workers(self.runtime.clone(), cancel.clone());
         let refresher = refresher::spawn(self.runtime.clone(), cancel.clone());
         let reconciler =

@@ -189,6 +189,12 @@ impl ZohoApi {
                 .call(&self.books, priority, f(token.clone()))
                 .await
                 .map_err(JobError::from)?;
+            let outcome = match &answer {
+                Ok(_) => "ok",
+                Err(BooksError::RateLimited { .. }) => "rate_limited",
+                Err(_) => "error",
+            };
+            crate::telemetry::metrics::upstream_call("zoho", self.connection.as_ref(), outcome);
             match answer {
                 Ok(v) => return Ok(v),
                 Err(BooksError::NotFound { message }) => return Err(CallError::NotFound(message)),

@@ -51,3 +51,48 @@ async fn demo_seeds_announces_and_keeps_changing_documents() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn logs_written_to_a_file_carry_no_colour_codes_and_json_is_one_object_per_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_ml-connector"))
+            .args([
+                "demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--duration",
+                "2",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("RUST_LOG", "info")
+            .env("MLC_LOG_FORMAT", "json")
+            .output()
+            .expect("run demo")
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success());
+    let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    let text = String::from_utf8_lossy(&all);
+    assert!(
+        !text.contains('\u{1b}'),
+        "colour codes in a piped log: {text}"
+    );
+    let json_lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        json_lines
+            .iter()
+            .any(|v| v["level"] == "INFO" && v["message"].is_string()),
+        "no JSON log line: {text}"
+    );
+}

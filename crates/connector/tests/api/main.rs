@@ -10,6 +10,7 @@ mod demo;
 mod hardening;
 mod helpers;
 mod http_limits;
+mod metrics;
 mod monday_setup;
 mod monday_webhooks;
 mod payment_reconcile;
