@@ -1,13 +1,11 @@
 //! `audit`: status changes people made on monday, newest first.
 
-use super::{load, Cli};
-use crate::store::Store;
+use super::{operator_store, pick_connection, Cli};
 
 pub(super) async fn run(cli: &Cli, connection: Option<&str>, limit: i64) -> anyhow::Result<()> {
-    let config = load(cli)?;
-    let store = Store::open(&config.database).await?;
+    let (config, store) = operator_store(cli).await?;
     let ids: Vec<String> = match connection {
-        Some(c) => vec![c.to_string()],
+        Some(c) => vec![pick_connection(&config, Some(c))?],
         None => config.connections.iter().map(|c| c.id.clone()).collect(),
     };
     let mut rows = Vec::new();

@@ -1,9 +1,8 @@
 //! `jobs` and `dead`: inspect the queue, replay or drop failed work.
 
-use super::{load, Cli, DeadAction};
+use super::{operator_store, Cli, DeadAction};
 use crate::clock::SystemClock;
-use crate::queue::{Job, JobState, Queue};
-use crate::store::Store;
+use crate::queue::{Job, JobPayload, JobState, Queue};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,8 +41,7 @@ pub(super) async fn dead(cli: &Cli, action: Option<&DeadAction>) -> anyhow::Resu
 }
 
 async fn open_queue(cli: &Cli) -> anyhow::Result<Queue> {
-    let config = load(cli)?;
-    let store = Store::open(&config.database).await?;
+    let (config, store) = operator_store(cli).await?;
     Ok(Queue::new(
         store,
         Arc::new(SystemClock),
@@ -51,17 +49,40 @@ async fn open_queue(cli: &Cli) -> anyhow::Result<Queue> {
     ))
 }
 
+/// One line per job: id, state, when it last changed, connection, what it is about (the
+/// document, or the kind of work), attempts, and the last error when there is one.
 fn print_jobs(jobs: &[Job]) {
     for j in jobs {
+        let when = chrono::DateTime::from_timestamp_millis(j.updated_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
         println!(
-            "#{:<6} {:<8} {:<14} {:<10} attempts {}/{}  {}",
+            "#{:<6} {:<7} {when}  {:<10} {:<28} attempts {}/{}{}",
             j.id,
             j.state,
-            j.kind,
             j.connection_id,
+            about(j),
             j.attempts,
             j.max_attempts,
-            j.last_error.as_deref().unwrap_or("")
+            j.last_error
+                .as_deref()
+                .map(|e| format!("  last error: {e}"))
+                .unwrap_or_default()
         );
+    }
+}
+
+/// What a job works on, as people name it: `invoice 4600000123`, `payment 46000009 (invoice)`.
+fn about(job: &Job) -> String {
+    match serde_json::from_str::<JobPayload>(&job.payload) {
+        Ok(JobPayload::SyncDocument {
+            document_kind, id, ..
+        }) => format!("{} {id}", document_kind.as_str()),
+        Ok(JobPayload::SyncPayment { payment_id, .. }) => format!("payment {payment_id}"),
+        Ok(JobPayload::Reconcile { document_kind }) => {
+            format!("reconcile {}s", document_kind.as_str())
+        }
+        Ok(JobPayload::AuditStatusChange { change }) => format!("monday item {}", change.item_id),
+        Err(_) => job.kind.to_string(),
     }
 }

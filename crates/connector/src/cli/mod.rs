@@ -28,10 +28,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// In the order a user needs them: try it, connect, set up, check, load, run, then operate.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server (webhooks, admin page) and the sync workers.
-    Serve,
     /// Run everything against the built-in sandbox: an embedded SQLite file, simulated Zoho
     /// Books and monday, sample documents and steady activity. Nothing leaves this machine.
     Demo {
@@ -48,18 +47,23 @@ pub enum Command {
         #[arg(long)]
         duration: Option<f64>,
     },
-    /// Verify the configuration against the real systems: Zoho credentials, data centre,
-    /// organization and scopes; monday token, boards, columns and labels. Changes nothing.
-    Check,
-    /// The whole story of one document: webhooks, jobs and outcomes, where it is on monday.
-    Trace {
-        /// invoice, bill or purchase_order
-        kind: String,
-        /// The Zoho document id.
-        id: String,
-        /// The connection (defaults to the only one configured).
+    /// Connect a Zoho Books account: prints the consent URL and reads back the address Zoho
+    /// redirected to (or exchanges a Self Client grant code), lets you choose the organization,
+    /// and stores the refresh token encrypted (needs secrets.keys). Reconnecting replaces it.
+    Connect {
+        /// The connection id (as in the configuration).
         #[arg(long)]
-        connection: Option<String>,
+        connection: String,
+        /// A grant code from a Zoho Self Client (api-console.zoho.com), instead of the browser.
+        #[arg(long)]
+        grant_code: Option<String>,
+        /// Data centre of the account (us, eu, in, au, jp, ca, cn, sa): required with
+        /// --grant-code; otherwise where the consent starts (Zoho redirects to the right one).
+        #[arg(long)]
+        data_centre: Option<zoho_books::DataCentre>,
+        /// Organization id to use, instead of choosing from a list.
+        #[arg(long)]
+        organization: Option<String>,
     },
     /// Create or complete the monday boards the mapping needs (columns, status labels, subitem
     /// columns for line items) and register the status-change webhook, then print the
@@ -74,6 +78,9 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         write_config: Option<PathBuf>,
     },
+    /// Verify the configuration against the real systems: Zoho credentials, data centre,
+    /// organization and scopes; monday token, boards, columns and labels. Changes nothing.
+    Check,
     /// Sync existing documents changed since a date (initial load or repair), paced within the
     /// organization's Zoho quotas (real-time sync keeps its reserve), with a progress bar and
     /// ETA. Runs its own workers until done; can run beside `serve` on the same database. After
@@ -94,36 +101,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// The audit log: status changes people made on monday (newest first).
-    Audit {
-        /// Only this connection.
-        #[arg(long)]
-        connection: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: i64,
-    },
-    /// Apply database migrations (they also run on every start).
-    Migrate,
-    /// Connect a Zoho Books account: prints the consent URL and reads back the address Zoho
-    /// redirected to (or exchanges a Self Client grant code), lets you choose the organization,
-    /// and stores the refresh token encrypted (needs secrets.keys). Reconnecting replaces it.
-    Connect {
-        /// The connection id (as in the configuration).
-        #[arg(long)]
-        connection: String,
-        /// A grant code from a Zoho Self Client (api-console.zoho.com), instead of the browser.
-        #[arg(long)]
-        grant_code: Option<String>,
-        /// Data centre of the account (us, eu, in, au, jp, ca, cn, sa): required with
-        /// --grant-code; otherwise where the consent starts (Zoho redirects to the right one).
-        #[arg(long)]
-        data_centre: Option<zoho_books::DataCentre>,
-        /// Organization id to use, instead of choosing from a list.
-        #[arg(long)]
-        organization: Option<String>,
-    },
-    /// Re-encrypt every stored refresh token with secrets.current_key (after adding a new key).
-    RotateKey,
+    /// Run the HTTP server (webhooks, admin page) and the sync workers.
+    Serve,
     /// List jobs (newest first).
     Jobs {
         /// Only jobs in this state: queued, running, done, dead.
@@ -137,6 +116,28 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<DeadAction>,
     },
+    /// The whole story of one document: webhooks, jobs and outcomes, where it is on monday.
+    Trace {
+        /// invoice, bill or purchase_order
+        kind: String,
+        /// The Zoho document id.
+        id: String,
+        /// The connection (defaults to the only one configured).
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// The audit log: status changes people made on monday (newest first).
+    Audit {
+        /// Only this connection.
+        #[arg(long)]
+        connection: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Re-encrypt every stored refresh token with secrets.current_key (after adding a new key).
+    RotateKey,
+    /// Apply database migrations (they also run on every start).
+    Migrate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,6 +177,43 @@ pub(crate) fn load(cli: &Cli) -> anyhow::Result<Config> {
         p.exists().then_some(p)
     });
     Ok(Config::load(path.as_deref())?)
+}
+
+/// The configuration and the existing database, for the operator commands; says on stderr
+/// which database it opened (a wrong working folder is then obvious).
+pub(crate) async fn operator_store(cli: &Cli) -> anyhow::Result<(Config, crate::store::Store)> {
+    let config = load(cli)?;
+    let store = crate::store::Store::open_existing(&config.database).await?;
+    match crate::store::Store::file_of(&config.database) {
+        Some(path) => eprintln!("database: {}", path.display()),
+        None => eprintln!("database: {}", config.database.url),
+    }
+    Ok((config, store))
+}
+
+/// The connection a command is about: the one named (which must be configured), or the only
+/// one configured.
+pub(crate) fn pick_connection(config: &Config, named: Option<&str>) -> anyhow::Result<String> {
+    let known: Vec<&str> = config.connections.iter().map(|c| c.id.as_str()).collect();
+    match named {
+        Some(c) if known.contains(&c) => Ok(c.to_string()),
+        Some(c) => anyhow::bail!(
+            "unknown connection `{c}`; configured: {}",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+        None if known.len() == 1 => Ok(known[0].to_string()),
+        None if known.is_empty() => {
+            anyhow::bail!("no connection is configured; add a [[connections]] entry")
+        }
+        None => anyhow::bail!(
+            "several connections are configured ({}); pass --connection ID",
+            known.join(", ")
+        ),
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

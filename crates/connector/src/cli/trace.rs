@@ -1,9 +1,8 @@
 //! `trace`: the whole story of one document.
 
-use super::{load, Cli};
+use super::{operator_store, pick_connection, Cli};
 use crate::clock::SystemClock;
 use crate::queue::Queue;
-use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,14 +12,9 @@ pub(super) async fn run(
     id: &str,
     connection: Option<&str>,
 ) -> anyhow::Result<()> {
-    let config = load(cli)?;
     let kind: zoho_books::DocumentKind = kind.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let connection = match connection {
-        Some(c) => c.to_string(),
-        None if config.connections.len() == 1 => config.connections[0].id.clone(),
-        None => anyhow::bail!("several connections are configured; pass --connection ID"),
-    };
-    let store = Store::open(&config.database).await?;
+    let (config, store) = operator_store(cli).await?;
+    let connection = pick_connection(&config, connection)?;
     let queue = Queue::new(
         store,
         Arc::new(SystemClock),

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BoardMapping {
-    /// monday board id (a number, written as a string).
+    /// monday board id: `board_id = 7000000001` or `board_id = "7000000001"`.
+    #[serde(deserialize_with = "super::lenient::string")]
     pub board_id: String,
     /// Group new items go into; the board's top group when absent.
     #[serde(default)]

@@ -3,6 +3,7 @@
 //! Nested keys use a double underscore in the environment: `MLC_SERVER__LISTEN=0.0.0.0:8080`,
 //! `MLC_DATABASE__URL=sqlite://data.db`. Connections (tenants) are declared in the file.
 
+mod lenient;
 mod mapping;
 mod monday_limits;
 mod quota;
@@ -59,7 +60,7 @@ pub struct ServerConfig {
     /// Password for the operator pages (`/admin`, `/oauth/zoho/*`), asked by the browser with
     /// HTTP Basic authentication (any user name). Webhooks are never behind it. Unset: the pages
     /// are open, which is only safe when `listen` is not reachable from outside.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "lenient::opt_secret")]
     pub admin_password: Option<SecretString>,
     /// Seconds a client has to send a request's headers once it connected (or between requests
     /// on a kept-alive connection); slower clients are disconnected, so a slow sender cannot
@@ -144,13 +145,13 @@ impl Default for WorkerConfig {
 #[serde(deny_unknown_fields)]
 pub struct ZohoConfig {
     /// Client id from the Zoho API console (the same in every data centre).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub client_id: String,
     /// Client secret; with multi-DC clients it may differ per data centre (see `client_secrets`).
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "lenient::opt_secret")]
     pub client_secret: Option<SecretString>,
     /// Per data centre client secrets, keyed by code (`eu`, `in`, ...), overriding `client_secret`.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "lenient::secret_map")]
     pub client_secrets: BTreeMap<String, SecretString>,
     /// Overrides of the accounts server and API host per data centre (tests, proxies, the sandbox).
     #[serde(default)]
@@ -313,7 +314,8 @@ impl Config {
             fig = fig.merge(Toml::file(path));
         }
         fig = fig.merge(Env::prefixed(ENV_PREFIX).split("__"));
-        let config: Config = fig.extract().map_err(|e| describe_figment_error(e, path))?;
+        let mut config: Config = fig.extract().map_err(|e| describe_figment_error(e, path))?;
+        lenient::overlay_raw(&mut config, ENV_PREFIX);
         config.validate(path)?;
         Ok(config)
     }
@@ -499,13 +501,10 @@ fn describe_figment_error(e: figment::Error, path: Option<&Path>) -> ConfigError
         } else {
             err.path.join(".")
         };
-        let source = err
+        let from_env = err
             .metadata
             .as_ref()
-            .and_then(|m| m.source.as_ref().map(|s| s.to_string()))
-            .or_else(|| path.map(|p| p.display().to_string()))
-            .unwrap_or_else(|| "configuration".into());
-        // Never echo the offending value: it may be a secret put under the wrong key.
+            .is_some_and(|m| m.name.contains("environment"));
         let what = match &err.kind {
             figment::error::Kind::InvalidType(_, expected) => {
                 format!("invalid type: expected {expected}")
@@ -515,9 +514,64 @@ fn describe_figment_error(e: figment::Error, path: Option<&Path>) -> ConfigError
             }
             other => other.to_string(),
         };
+        if from_env && !err.path.is_empty() {
+            lines.push(describe_env_error(&err.path, &what));
+            continue;
+        }
+        let source = err
+            .metadata
+            .as_ref()
+            .and_then(|m| m.source.as_ref().map(|s| s.to_string()))
+            .or_else(|| path.map(|p| p.display().to_string()))
+            .unwrap_or_else(|| "configuration".into());
+        // Never echo the offending value: it may be a secret put under the wrong key.
         lines.push(format!("{source}: key `{key}`: {what}"));
     }
     ConfigError(format!("invalid configuration:\n  {}", lines.join("\n  ")))
+}
+
+/// A bad value from the environment: name the variable, show the value unless the key may hold
+/// a secret, and give an example of the right form.
+fn describe_env_error(key_path: &[String], what: &str) -> String {
+    let var = format!(
+        "{ENV_PREFIX}{}",
+        key_path
+            .iter()
+            .map(|k| k.to_ascii_uppercase())
+            .collect::<Vec<_>>()
+            .join("__")
+    );
+    let key = key_path.join(".");
+    let secret = ["secret", "token", "password", "keys", "key"]
+        .iter()
+        .any(|s| key.to_ascii_lowercase().contains(s));
+    let shown = match std::env::var(&var) {
+        Ok(v) if !secret => format!("={v:?}"),
+        _ => String::new(),
+    };
+    let example = if what.contains("socket address") {
+        format!("{var}=127.0.0.1:8080")
+    } else if what.contains("bool") {
+        format!("{var}=true")
+    } else if ["usize", "u64", "u32", "u16", "i64", "integer"]
+        .iter()
+        .any(|t| what.contains(t))
+    {
+        format!("{var}=4")
+    } else if what.contains("f64") || what.contains("float") {
+        format!("{var}=2.5")
+    } else {
+        format!("{var}=... (see config.example.toml for `{key}`)")
+    };
+    let what = if ["usize", "u64", "u32", "u16", "i64"]
+        .iter()
+        .any(|t| what.ends_with(&format!("expected {t}")))
+    {
+        "expected a whole number".to_string()
+    } else {
+        what.to_string()
+    };
+    format!("environment variable {var}{shown} (key `{key}`): {what}; for example {example}")
 }
 
 #[cfg(test)]

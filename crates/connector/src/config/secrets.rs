@@ -18,7 +18,11 @@ use std::collections::BTreeMap;
 pub struct SecretsConfig {
     /// Version → key (32 bytes, standard base64). Keep every version that still seals a stored
     /// token: a token whose key is gone can only be replaced by connecting again.
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "super::lenient::secret_map"
+    )]
     pub keys: BTreeMap<String, SecretString>,
     /// The version that encrypts new tokens; may be omitted when there is exactly one key.
     #[serde(default)]

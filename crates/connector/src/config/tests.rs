@@ -109,3 +109,14 @@ fn a_secret_under_the_wrong_key_is_not_echoed() {
     let e = Config::from_toml_str(&text).unwrap_err().to_string();
     assert!(e.contains("workers.count") && !e.contains("hunter2"), "{e}");
 }
+
+#[test]
+fn board_ids_are_accepted_as_numbers_or_strings() {
+    let text = MINIMAL.replace("board_id = \"1234567890\"", "board_id = 1234567890");
+    let c = Config::from_toml_str(&text).expect("a numeric board id is fine");
+    let conn = c.connection("acme").expect("connection");
+    assert_eq!(
+        conn.board(DocumentKind::Invoice).expect("board").board_id,
+        "1234567890"
+    );
+}

@@ -28,6 +28,15 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The file behind `sqlite://path`, `sqlite:path` or `sqlite:///abs/path` (query string
+/// dropped); `None` for `sqlite::memory:`.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Handle to the database; cheap to clone.
@@ -37,7 +46,35 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the database, creating the file when it is missing (`serve`, `demo`, `setup`...).
     pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Store> {
+        Self::open_with(config, true).await
+    }
+
+    /// Opens a database that must exist already: what the operator commands (`jobs`, `dead`,
+    /// `trace`, `audit`) use, so pointing them at the wrong place is an error that says where
+    /// they looked, never a silently created empty file.
+    pub async fn open_existing(config: &DatabaseConfig) -> anyhow::Result<Store> {
+        if let Some(path) = sqlite_file(&config.url) {
+            if !path.exists() {
+                anyhow::bail!(
+                    "no database at {} (database.url = {:?}); nothing has run against it yet. Run \
+                     the command from the folder `serve` runs in, or set database.url \
+                     (MLC_DATABASE__URL) to the database `serve` uses",
+                    path.display(),
+                    config.url
+                );
+            }
+        }
+        Self::open_with(config, false).await
+    }
+
+    /// Where an SQLite URL's file is (`None` for an in-memory database).
+    pub fn file_of(config: &DatabaseConfig) -> Option<std::path::PathBuf> {
+        sqlite_file(&config.url)
+    }
+
+    async fn open_with(config: &DatabaseConfig, create: bool) -> anyhow::Result<Store> {
         let url = config.url.as_str();
         if !url.starts_with("sqlite:") {
             anyhow::bail!(
@@ -47,7 +84,7 @@ impl Store {
         }
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("database.url `{url}` is not a valid SQLite URL"))?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a webhook answered 2xx must survive a power loss, not only a process crash.
             // FULL (the default) makes a webhook answered 2xx survive a power loss, not only a
@@ -79,5 +116,25 @@ impl Store {
     pub async fn migrate(&self) -> anyhow::Result<usize> {
         MIGRATOR.run(&self.pool).await?;
         Ok(MIGRATOR.iter().count())
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://ml-connector.db"),
+            Some("ml-connector.db".into())
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/mlc.db?mode=rwc"),
+            Some("/var/lib/mlc.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:data/x.db"), Some("data/x.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
     }
 }

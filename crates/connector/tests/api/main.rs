@@ -4,6 +4,7 @@
 mod admin;
 mod backfill;
 mod check;
+mod cli;
 mod connect;
 mod crash;
 mod demo;
