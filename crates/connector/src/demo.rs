@@ -40,7 +40,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         &setup.boards,
         &setup.webhook_secret,
     );
-    let config = Config::from_toml_str(&toml)?;
+    let mut config = Config::from_toml_str(&toml)?;
+    // The admin page is never open, not even in the demo: a fresh password per run.
+    let (admin_password, _) = crate::http::operator::new_operator_password();
+    config.server.admin_password = Some(admin_password.clone());
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     let port = app.port();
     let cancel = CancellationToken::new();
@@ -53,7 +56,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     for (_, title, id) in boards {
         println!("    {title:<16} {}boards/{id}", monday.base_url());
     }
-    println!("  Connector admin page:  http://127.0.0.1:{port}/admin");
+    println!(
+        "  Connector admin page:  http://127.0.0.1:{port}/admin  (any user name, password {})",
+        secrecy::ExposeSecret::expose_secret(&admin_password)
+    );
     println!("  Press Ctrl-C to stop.");
     println!();
 

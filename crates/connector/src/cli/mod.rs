@@ -1,5 +1,6 @@
 //! The command line: the clap definitions here, one file per command beside this one.
 
+mod admin_password;
 mod audit;
 mod backfill;
 mod check;
@@ -134,6 +135,8 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// A new password for the admin page (when server.admin_password is not set), shown once.
+    AdminPassword,
     /// Re-encrypt every stored refresh token with secrets.current_key (after adding a new key).
     RotateKey,
     /// Apply database migrations (they also run on every start).
@@ -232,6 +235,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_centre,
             organization,
         } => connect::run(&cli, connection, grant_code, *data_centre, organization).await,
+        Command::AdminPassword => admin_password::run(&cli).await,
         Command::RotateKey => connect::rotate_key(&cli).await,
         Command::Trace {
             kind,

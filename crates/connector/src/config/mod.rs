@@ -300,6 +300,15 @@ pub struct ConnectionMonday {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// `MLC_` variables that are not settings: the configuration file's path, the log format, and
+/// the test suite's reference folder. Any other `MLC_` variable must name a setting.
+const NOT_SETTINGS: &[&str] = &[
+    "CONFIG",
+    "LOG_FORMAT",
+    "REFERENCE_DIR",
+    "REFERENCE_OPTIONAL",
+];
+
 impl Config {
     /// Defaults, then `path` (when given), then `MLC_*` environment variables.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
@@ -313,7 +322,7 @@ impl Config {
             }
             fig = fig.merge(Toml::file(path));
         }
-        fig = fig.merge(Env::prefixed(ENV_PREFIX).split("__"));
+        fig = fig.merge(Env::prefixed(ENV_PREFIX).ignore(NOT_SETTINGS).split("__"));
         let mut config: Config = fig.extract().map_err(|e| describe_figment_error(e, path))?;
         lenient::overlay_raw(&mut config, ENV_PREFIX);
         config.validate(path)?;

@@ -3,7 +3,7 @@
 
 pub mod admin;
 pub mod oauth;
-mod operator;
+pub mod operator;
 pub mod webhooks;
 
 use crate::runtime::Runtime;

@@ -10,6 +10,7 @@ mod connections;
 mod credentials;
 mod documents;
 mod oauth_states;
+pub mod operator;
 pub mod quota_ledger;
 mod writes;
 mod zoho_webhooks;

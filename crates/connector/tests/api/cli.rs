@@ -91,3 +91,97 @@ fn help_lists_commands_in_the_order_a_user_needs_them() {
         assert!(pos(pair[0]) < pos(pair[1]), "{pair:?}: {help}");
     }
 }
+
+/// Starts `serve` in `dir` on a free port; returns the child, the port and what it printed on
+/// stderr before it was listening.
+fn start_serve(dir: &std::path::Path) -> (std::process::Child, u16, String) {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ml-connector"))
+        .current_dir(dir)
+        .arg("serve")
+        .env_remove("MLC_CONFIG")
+        .env("MLC_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("MLC_LOG_FORMAT", "text")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let mut seen = String::new();
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn({
+        let stdout = child.stdout.take().expect("stdout");
+        move || for _ in BufReader::new(stdout).lines() {}
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            while let Ok(line) = rx.try_recv() {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            return (child, port, seen);
+        }
+        while let Ok(line) = rx.try_recv() {
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve did not listen: {seen}");
+}
+
+async fn admin_status(port: u16, password: Option<&str>) -> u16 {
+    let client = reqwest::Client::new();
+    let mut req = client.get(format!("http://127.0.0.1:{port}/admin"));
+    if let Some(p) = password {
+        req = req.basic_auth("me", Some(p));
+    }
+    req.send().await.expect("get /admin").status().as_u16()
+}
+
+fn printed_password(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 24 && l.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(String::from)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_page_is_never_open_a_first_start_creates_a_password_shown_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut first, port, said) = start_serve(dir.path());
+    let password = printed_password(&said).unwrap_or_else(|| panic!("no password shown: {said}"));
+    assert_eq!(admin_status(port, None).await, 401);
+    assert_eq!(admin_status(port, Some("wrong")).await, 401);
+    assert_eq!(admin_status(port, Some(&password)).await, 200);
+    first.kill().expect("kill");
+    let _ = first.wait();
+
+    // A restart shows nothing and keeps the same password.
+    let (mut second, port, said) = start_serve(dir.path());
+    assert_eq!(printed_password(&said), None, "{said}");
+    assert_eq!(admin_status(port, Some(&password)).await, 200);
+
+    // `admin-password` makes a new one; the old one stops working.
+    let out = run(dir.path(), &["admin-password"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = printed_password(&String::from_utf8_lossy(&out.stdout)).expect("new password");
+    assert_ne!(new, password);
+    assert_eq!(admin_status(port, Some(&password)).await, 401);
+    assert_eq!(admin_status(port, Some(&new)).await, 200);
+    second.kill().expect("kill");
+    let _ = second.wait();
+}
