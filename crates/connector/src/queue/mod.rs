@@ -115,6 +115,7 @@ pub struct Queue {
     store: Store,
     clock: SharedClock,
     lease: Duration,
+    intake: intake::IntakeWriter,
 }
 
 impl Queue {
@@ -123,6 +124,7 @@ impl Queue {
             store,
             clock,
             lease,
+            intake: Default::default(),
         }
     }
 
