@@ -38,7 +38,7 @@ pub use datacentre::DataCentre;
 pub use endpoints::Endpoints;
 pub use models::{
     parse_zoho_time, CustomField, CustomerPayment, Document, DocumentKind, DocumentSummary,
-    LineItem, Organization, VendorPayment,
+    Field, LineItem, Organization, VendorPayment,
 };
 pub use oauth::{OAuthClient, OAuthError, TokenResponse, DEFAULT_SCOPES};
 pub use webhook::{
