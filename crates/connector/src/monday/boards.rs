@@ -82,6 +82,18 @@ impl Boards {
             .insert(board_id.to_string(), map);
     }
 
+    /// Keeps a scanned board's answers current with an item this process created.
+    pub fn note_item(&self, board_id: &str, zoho_id: &str, item_id: &str) {
+        if let Some(map) = self
+            .scans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(board_id)
+        {
+            map.insert(zoho_id.to_string(), item_id.to_string());
+        }
+    }
+
     /// Waits for, then holds, the board's writer lock.
     pub async fn writer(&self, board_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = self

@@ -118,16 +118,22 @@ fn idempotency_key(
     hash: &str,
     op: &str,
 ) -> String {
+    key_of(&conn.config.zoho.organization_id, doc, item, hash, op)
+}
+
+fn key_of(org: &str, doc: &Document, item: Option<&str>, hash: &str, op: &str) -> String {
     let mut h = Sha256::new();
+    let version = doc
+        .last_modified_time
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(0)
+        .to_string();
     for part in [
-        conn.config.zoho.organization_id.as_str(),
+        org,
         doc.kind.as_str(),
         doc.id.as_str(),
         item.unwrap_or(""),
-        &doc.last_modified_time
-            .map(|t| t.timestamp_millis())
-            .unwrap_or(0)
-            .to_string(),
+        &version,
         hash,
         op,
     ] {
@@ -311,6 +317,7 @@ pub(crate) async fn sync_document(
                         &idempotency_key(conn, &doc, None, &hash, "create"),
                     )
                     .await?;
+                rt.boards.note_item(&mapping.board_id, id, &item);
                 (item.to_string(), Outcome::Created)
             }
         }
@@ -454,4 +461,24 @@ async fn finish_deleted(
 
 pub(crate) fn store_err(e: anyhow::Error) -> JobError {
     JobError::store(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_update_key_changes_with_the_item_and_the_content() {
+        let doc = Document::from_json(
+            DocumentKind::Invoice,
+            &serde_json::json!({"invoice_id": "1", "last_modified_time": "2026-11-20T10:15:30+0000"}),
+        )
+        .expect("doc");
+        let base = key_of("org", &doc, Some("100"), "hash-a", "update");
+        assert_eq!(base, key_of("org", &doc, Some("100"), "hash-a", "update"));
+        assert_ne!(base, key_of("org", &doc, Some("200"), "hash-a", "update"));
+        assert_ne!(base, key_of("org", &doc, Some("100"), "hash-b", "update"));
+        assert_ne!(base, key_of("org", &doc, None, "hash-a", "update"));
+        assert!(base.starts_with("mlc-update-"));
+    }
 }
