@@ -37,8 +37,8 @@ pub use client::{BooksClient, BooksError, ListPage, RateLimitAdvice, RateLimitKi
 pub use datacentre::DataCentre;
 pub use endpoints::Endpoints;
 pub use models::{
-    parse_zoho_time, CustomField, CustomerPayment, Document, DocumentKind, DocumentSummary,
-    Field, LineItem, Organization, VendorPayment,
+    parse_zoho_time, CustomField, CustomerPayment, Document, DocumentKind, DocumentSummary, Field,
+    LineItem, Organization, VendorPayment,
 };
 pub use oauth::{OAuthClient, OAuthError, TokenResponse, DEFAULT_SCOPES};
 pub use webhook::{

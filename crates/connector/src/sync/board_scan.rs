@@ -43,8 +43,5 @@ pub(crate) async fn item_for(
     zoho_id: &str,
 ) -> Result<Option<String>, JobError> {
     ensure_scanned(rt, conn, mapping).await?;
-    Ok(rt
-        .boards
-        .scanned_item(&mapping.board_id, zoho_id)
-        .flatten())
+    Ok(rt.boards.scanned_item(&mapping.board_id, zoho_id).flatten())
 }

@@ -412,13 +412,7 @@ async fn handle_deleted(
         }
         // Record the document so the deletion below has a row to mark.
         rt.store
-            .mark_create_pending(
-                cid,
-                kind.as_str(),
-                id,
-                &mapping.board_id,
-                rt.clock.now_ms(),
-            )
+            .mark_create_pending(cid, kind.as_str(), id, &mapping.board_id, rt.clock.now_ms())
             .await
             .map_err(store_err)?;
     }

@@ -134,7 +134,10 @@ async fn a_new_database_on_a_populated_board_adopts_the_items_with_one_scan() {
     }
     let items = first.items("invoice");
     assert_eq!(items.len(), 3, "items were duplicated: {items:?}");
-    assert!(items.iter().all(|i| text(i, "total") == "2.00"), "{items:?}");
+    assert!(
+        items.iter().all(|i| text(i, "total") == "2.00"),
+        "{items:?}"
+    );
     let after = first.setup.monday.stats();
     assert_eq!(after.creates, before.creates);
     // Board structure, one scan page, three updates: no per-document lookups.
@@ -273,10 +276,9 @@ async fn a_document_deleted_while_its_create_was_pending_has_its_item_archived()
     let items = app.items("invoice");
     assert_eq!(items.len(), 1, "{items:?}");
     assert!(items[0].archived, "the item was left live: {:?}", items[0]);
-    let (deleted,): (i64,) =
-        sqlx::query_as("SELECT deleted FROM documents WHERE zoho_id = '9340'")
-            .fetch_one(app.rt.store.pool())
-            .await
-            .expect("row");
+    let (deleted,): (i64,) = sqlx::query_as("SELECT deleted FROM documents WHERE zoho_id = '9340'")
+        .fetch_one(app.rt.store.pool())
+        .await
+        .expect("row");
     assert_eq!(deleted, 1);
 }
