@@ -152,6 +152,48 @@ impl MondayClient {
         Ok(ids)
     }
 
+    /// Every item of the board (archived and deleted ones excluded, as `items_page` does) with
+    /// the text of one column, following cursors: `ceil(items / 500)` requests. Used to rebuild
+    /// a lost map from the Zoho-id column in one pass instead of one lookup per document.
+    #[tracing::instrument(skip(self), err(level = "debug", Display))]
+    pub async fn scan_column(
+        &self,
+        board_id: &str,
+        column_id: &str,
+    ) -> Result<Vec<(ItemId, String)>, MondayError> {
+        let data = self
+            .execute(
+                queries::SCAN_COLUMN,
+                json!({ "board": board_id, "column": column_id, "limit": LOOKUP_PAGE_SIZE }),
+                None,
+            )
+            .await?;
+        let page = data
+            .get("boards")
+            .and_then(Value::as_array)
+            .and_then(|b| b.first())
+            .ok_or_else(|| MondayError::unexpected_shape("`boards[0]` (is the board id right?)"))?;
+        let mut pairs = Vec::new();
+        let mut cursor = read_column_page(page, "items_page", column_id, &mut pairs)?;
+        let mut pages = 1;
+        while let Some(c) = cursor {
+            if pages >= LOOKUP_MAX_PAGES {
+                tracing::warn!(board_id, pages, "stopped following item pages at the cap");
+                break;
+            }
+            let data = self
+                .execute(
+                    queries::SCAN_COLUMN_NEXT,
+                    json!({ "cursor": c, "column": column_id, "limit": LOOKUP_PAGE_SIZE }),
+                    None,
+                )
+                .await?;
+            cursor = read_column_page(&data, "next_items_page", column_id, &mut pairs)?;
+            pages += 1;
+        }
+        Ok(pairs)
+    }
+
     /// Archive an item (and its subitems); it can be restored in monday.
     #[tracing::instrument(skip(self), err(level = "debug", Display))]
     pub async fn archive_item(&self, item_id: &str) -> Result<(), MondayError> {
@@ -182,6 +224,44 @@ impl MondayClient {
             .await?;
         id_at(&data, "create_update")
     }
+}
+
+/// Collect (item id, column text) of one page; items whose column is empty are left out.
+fn read_column_page(
+    data: &Value,
+    field: &str,
+    column_id: &str,
+    out: &mut Vec<(ItemId, String)>,
+) -> Result<Option<String>, MondayError> {
+    let page = data
+        .get(field)
+        .ok_or_else(|| MondayError::unexpected_shape(&format!("`{field}`")))?;
+    let items = page
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| MondayError::unexpected_shape(&format!("`{field}.items`")))?;
+    for item in items {
+        let Some(id) = item.get("id").and_then(id_of) else {
+            continue;
+        };
+        let text = item
+            .get("column_values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|c| c.get("id").and_then(Value::as_str) == Some(column_id))
+            .and_then(|c| c.get("text").and_then(Value::as_str))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        if let Some(text) = text {
+            out.push((id, text.to_string()));
+        }
+    }
+    Ok(page
+        .get("cursor")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned))
 }
 
 /// Collect the ids of one `ItemsResponse` and return its cursor (`None` on

@@ -23,6 +23,12 @@ pub const FIND_ITEMS_BY_COLUMN_VALUE: &str = "query FindItems($board: ID!, $colu
 /// Later pages of a lookup (`columns` and `cursor` cannot be combined).
 pub const NEXT_ITEMS_PAGE: &str = "query NextItems($cursor: String!, $limit: Int!) { complexity { before after query reset_in_x_seconds } next_items_page(cursor: $cursor, limit: $limit) { cursor items { id } } }";
 
+/// First page of a board's items with one column's text (a scan of the Zoho-id column).
+pub const SCAN_COLUMN: &str = "query ScanColumn($board: ID!, $column: String!, $limit: Int!) { complexity { before after query reset_in_x_seconds } boards(ids: [$board]) { items_page(limit: $limit) { cursor items { id column_values(ids: [$column]) { id text } } } } }";
+
+/// Later pages of a column scan.
+pub const SCAN_COLUMN_NEXT: &str = "query ScanColumnNext($cursor: String!, $column: String!, $limit: Int!) { complexity { before after query reset_in_x_seconds } next_items_page(cursor: $cursor, limit: $limit) { cursor items { id column_values(ids: [$column]) { id text } } } }";
+
 /// An item's subitems with their raw values.
 pub const ITEM_SUBITEMS: &str = "query ItemSubitems($item: ID!) { complexity { before after query reset_in_x_seconds } items(ids: [$item]) { id subitems { id name column_values { id text value } } } }";
 
@@ -113,6 +119,8 @@ pub fn all_documents() -> Vec<(&'static str, String)> {
             FIND_ITEMS_BY_COLUMN_VALUE.to_owned(),
         ),
         ("NEXT_ITEMS_PAGE", NEXT_ITEMS_PAGE.to_owned()),
+        ("SCAN_COLUMN", SCAN_COLUMN.to_owned()),
+        ("SCAN_COLUMN_NEXT", SCAN_COLUMN_NEXT.to_owned()),
         ("ITEM_SUBITEMS", ITEM_SUBITEMS.to_owned()),
         ("ARCHIVE_ITEM", ARCHIVE_ITEM.to_owned()),
         ("DELETE_ITEM", DELETE_ITEM.to_owned()),

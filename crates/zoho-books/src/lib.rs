@@ -37,7 +37,7 @@ pub use client::{BooksClient, BooksError, ListPage, RateLimitAdvice, RateLimitKi
 pub use datacentre::DataCentre;
 pub use endpoints::Endpoints;
 pub use models::{
-    parse_zoho_time, CustomField, CustomerPayment, Document, DocumentKind, DocumentSummary,
+    parse_zoho_time, CustomField, CustomerPayment, Document, DocumentKind, DocumentSummary, Field,
     LineItem, Organization, VendorPayment,
 };
 pub use oauth::{OAuthClient, OAuthError, TokenResponse, DEFAULT_SCOPES};

@@ -15,6 +15,8 @@ const SCHEMA_TTL: Duration = Duration::from_secs(300);
 pub struct Boards {
     schemas: Mutex<HashMap<String, (Arc<Board>, Instant)>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Per board scanned by this process: Zoho id → item id, from the Zoho-id column.
+    scans: Mutex<HashMap<String, HashMap<String, String>>>,
 }
 
 impl Boards {
@@ -48,6 +50,48 @@ impl Boards {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(board_id);
+    }
+
+    /// What this process's scan of the board's Zoho-id column found for a document:
+    /// `None` when the board has not been scanned yet, `Some(None)` when no item holds the id.
+    pub fn scanned_item(&self, board_id: &str, zoho_id: &str) -> Option<Option<String>> {
+        self.scans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(board_id)
+            .map(|m| m.get(zoho_id).cloned())
+    }
+
+    /// Whether this process scanned the board's Zoho-id column.
+    pub fn is_scanned(&self, board_id: &str) -> bool {
+        self.scans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(board_id)
+    }
+
+    /// Keeps a scan's (item id, Zoho id) pairs; when the board holds duplicates the first wins.
+    pub fn record_scan(&self, board_id: &str, pairs: Vec<(String, String)>) {
+        let mut map = HashMap::with_capacity(pairs.len());
+        for (item, zoho_id) in pairs {
+            map.entry(zoho_id).or_insert(item);
+        }
+        self.scans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(board_id.to_string(), map);
+    }
+
+    /// Keeps a scanned board's answers current with an item this process created.
+    pub fn note_item(&self, board_id: &str, zoho_id: &str, item_id: &str) {
+        if let Some(map) = self
+            .scans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(board_id)
+        {
+            map.insert(zoho_id.to_string(), item_id.to_string());
+        }
     }
 
     /// Waits for, then holds, the board's writer lock.

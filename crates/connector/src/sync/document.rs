@@ -9,7 +9,7 @@ use crate::zoho::quota::Priority;
 use crate::zoho::{CallError, Op};
 use monday::{ColumnValue, ColumnValues};
 use sha2::{Digest, Sha256};
-use zoho_books::{Document, DocumentKind};
+use zoho_books::{Document, DocumentKind, Field};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -42,15 +42,62 @@ pub(crate) async fn fetch(
 
 /// Whether a webhook's copy of a document can stand in for a fetch. Zoho's payload shape is
 /// unconfirmed and templates may carry only a few fields; a field missing from a trimmed copy
-/// would clear its column, so only a copy that looks like the full record (version, number,
-/// party, total, status — and line items when the mapping shows them) is used.
-fn snapshot_is_complete(d: &Document, mapping: &BoardMapping) -> bool {
+/// would clear its column, so the copy is used only when it carries every field the mapping
+/// writes (a column, the item name, the status audit), its version and — when the mapping shows
+/// them — its line items.
+fn copy_is_complete(d: &Document, mapping: &BoardMapping) -> bool {
+    let cols = &mapping.columns;
+    let name = &mapping.item_name;
+    let needed = [
+        (Field::LastModifiedTime, true),
+        (Field::Status, true),
+        (
+            Field::Number,
+            cols.number.is_some() || name.contains("{number}"),
+        ),
+        (
+            Field::PartyName,
+            cols.party.is_some() || name.contains("{party}"),
+        ),
+        (Field::Total, cols.total.is_some()),
+        (Field::Balance, cols.balance.is_some()),
+        (Field::Currency, cols.currency.is_some()),
+        (Field::Date, cols.date.is_some()),
+        (Field::DueDate, cols.due_date.is_some()),
+        (
+            Field::Reference,
+            cols.reference.is_some() || name.contains("{reference}"),
+        ),
+        (Field::Email, cols.email.is_some()),
+        (Field::LineItems, mapping.needs_line_items()),
+        (Field::CustomFields, !cols.custom_fields.is_empty()),
+    ];
     d.last_modified_time.is_some()
-        && d.number.is_some()
-        && d.party_name.is_some()
-        && d.total.is_some()
-        && d.status.is_some()
-        && (!mapping.needs_line_items() || d.line_items.is_some())
+        && needed
+            .iter()
+            .all(|(field, wanted)| !wanted || d.carries(*field))
+}
+
+/// Why a webhook copy is not used, if it is not: a retried job may hold a copy older than what a
+/// later job wrote, and a copy with the same version as the board cannot be ordered against it
+/// (Zoho's timestamps have one-second resolution), so both read the current document instead.
+fn copy_refused(
+    copy: &Document,
+    mapping: &BoardMapping,
+    attempt: i64,
+    stored_ms: Option<i64>,
+) -> Option<&'static str> {
+    if attempt > 1 {
+        Some("retried job")
+    } else if !copy_is_complete(copy, mapping) {
+        Some("copy lacks a mapped field")
+    } else if stored_ms.is_some()
+        && copy.last_modified_time.map(|t| t.timestamp_millis()) == stored_ms
+    {
+        Some("copy has the version already on the board")
+    } else {
+        None
+    }
 }
 
 fn content_hash(content: &ItemContent) -> String {
@@ -61,16 +108,32 @@ fn content_hash(content: &ItemContent) -> String {
     hex::encode(h.finalize())
 }
 
-fn idempotency_key(conn: &Connection, doc: &Document, hash: &str, op: &str) -> String {
+/// The Idempotency-Key of a create or update: the document, its version, the content and, for an
+/// update, the item written, so a different item or different content is never deduplicated
+/// away by monday as a replay.
+fn idempotency_key(
+    conn: &Connection,
+    doc: &Document,
+    item: Option<&str>,
+    hash: &str,
+    op: &str,
+) -> String {
+    key_of(&conn.config.zoho.organization_id, doc, item, hash, op)
+}
+
+fn key_of(org: &str, doc: &Document, item: Option<&str>, hash: &str, op: &str) -> String {
     let mut h = Sha256::new();
+    let version = doc
+        .last_modified_time
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(0)
+        .to_string();
     for part in [
-        conn.config.zoho.organization_id.as_str(),
+        org,
         doc.kind.as_str(),
         doc.id.as_str(),
-        &doc.last_modified_time
-            .map(|t| t.timestamp_millis())
-            .unwrap_or(0)
-            .to_string(),
+        item.unwrap_or(""),
+        &version,
         hash,
         op,
     ] {
@@ -95,18 +158,35 @@ pub(crate) async fn sync_document(
             kind_s = kind.as_str()
         ))
     })?;
-    let doc = match snapshot {
-        Some(d) if snapshot_is_complete(&d, mapping) => d,
-        _ => match fetch(conn, kind, id).await? {
-            Some(d) => d,
-            None => return handle_deleted(rt, conn, mapping, kind, id).await,
-        },
-    };
     let mut row = rt
         .store
         .document(cid, kind.as_str(), id)
         .await
         .map_err(store_err)?;
+    let stored_ms = row.as_ref().and_then(|r| r.last_modified_ms);
+    let copy = match snapshot {
+        Some(d) => match copy_refused(&d, mapping, attempt, stored_ms) {
+            None => Some(d),
+            Some(why) => {
+                tracing::debug!(
+                    connection = cid,
+                    kind = kind.as_str(),
+                    id,
+                    why,
+                    "webhook copy not used; fetching"
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let doc = match copy {
+        Some(d) => d,
+        None => match fetch(conn, kind, id).await? {
+            Some(d) => d,
+            None => return handle_deleted(rt, conn, mapping, attempt, kind, id).await,
+        },
+    };
     if row.as_ref().is_some_and(|r| r.deleted != 0) {
         // Zoho has the document again (restored, or a lookup failed earlier). An archived item
         // stays archived; a new item is created. A marked item is simply updated.
@@ -184,30 +264,34 @@ pub(crate) async fn sync_document(
                     mapping,
                     &item,
                     &content,
-                    &idempotency_key(conn, &doc, &hash, "update"),
+                    &idempotency_key(conn, &doc, Some(&item), &hash, "update"),
                 )
                 .await?;
             }
             (item, Outcome::Updated)
         }
         None => {
-            // A pending row or an earlier attempt means a create may already have landed.
+            // A pending row or an earlier attempt means a create may already have landed; with
+            // no row at all, the map may be incomplete (a new or restored database): the board's
+            // Zoho-id column, scanned once per process, says whether the item exists.
             let maybe_created = row.is_some() || attempt > 1;
             let existing = if maybe_created {
                 conn.monday
                     .find_items_by_column_value(&mapping.board_id, &mapping.columns.zoho_id, id)
                     .await?
+                    .into_iter()
+                    .next()
             } else {
-                Vec::new()
+                super::board_scan::item_for(rt, conn, mapping, id).await?
             };
-            if let Some(item) = existing.into_iter().next() {
+            if let Some(item) = existing {
                 let item = item.to_string();
                 update(
                     conn,
                     mapping,
                     &item,
                     &content,
-                    &idempotency_key(conn, &doc, &hash, "update"),
+                    &idempotency_key(conn, &doc, Some(&item), &hash, "update"),
                 )
                 .await?;
                 (item, Outcome::Updated)
@@ -230,9 +314,10 @@ pub(crate) async fn sync_document(
                         &content.name,
                         &content.values,
                         mapping.create_labels_if_missing,
-                        &idempotency_key(conn, &doc, &hash, "create"),
+                        &idempotency_key(conn, &doc, None, &hash, "create"),
                     )
                     .await?;
+                rt.boards.note_item(&mapping.board_id, id, &item);
                 (item.to_string(), Outcome::Created)
             }
         }
@@ -294,24 +379,58 @@ async fn handle_deleted(
     rt: &Runtime,
     conn: &Connection,
     mapping: &BoardMapping,
+    attempt: i64,
     kind: DocumentKind,
     id: &str,
 ) -> Result<Outcome, JobError> {
     let cid = conn.config.id.as_str();
-    let Some(row) = rt
+    let row = rt
         .store
         .document(cid, kind.as_str(), id)
         .await
-        .map_err(store_err)?
-    else {
-        // Never synced: nothing to do.
-        return Ok(Outcome::Deleted);
-    };
-    if row.deleted != 0 {
+        .map_err(store_err)?;
+    if row.as_ref().is_some_and(|r| r.deleted != 0) {
         return Ok(Outcome::Deleted);
     }
-    if let Some(item) = row.item_id.as_deref() {
-        let _writer = rt.boards.writer(&mapping.board_id).await;
+    let _writer = rt.boards.writer(&mapping.board_id).await;
+    // The item may exist without the map knowing it: a create that was pending (or an earlier
+    // attempt's) may have landed, and a new or restored database has no rows for older items.
+    let item = match row.as_ref().and_then(|r| r.item_id.clone()) {
+        Some(item) => Some(item),
+        None if row.is_some() || attempt > 1 => conn
+            .monday
+            .find_items_by_column_value(&mapping.board_id, &mapping.columns.zoho_id, id)
+            .await?
+            .into_iter()
+            .next(),
+        None => super::board_scan::item_for(rt, conn, mapping, id).await?,
+    };
+    if row.is_none() {
+        if item.is_none() {
+            // Never synced: nothing to do.
+            return Ok(Outcome::Deleted);
+        }
+        // Record the document so the deletion below has a row to mark.
+        rt.store
+            .mark_create_pending(cid, kind.as_str(), id, &mapping.board_id, rt.clock.now_ms())
+            .await
+            .map_err(store_err)?;
+    }
+    finish_deleted(rt, conn, mapping, kind, id, item.as_deref()).await
+}
+
+/// Applies the deletion policy to the item (if any) and marks the row deleted. The caller holds
+/// the board's writer lock.
+async fn finish_deleted(
+    rt: &Runtime,
+    conn: &Connection,
+    mapping: &BoardMapping,
+    kind: DocumentKind,
+    id: &str,
+    item: Option<&str>,
+) -> Result<Outcome, JobError> {
+    let cid = conn.config.id.as_str();
+    if let Some(item) = item {
         match mapping.on_delete {
             DeletionPolicy::Archive => conn.monday.archive_item(item).await?,
             DeletionPolicy::Mark => {
@@ -336,4 +455,24 @@ async fn handle_deleted(
 
 pub(crate) fn store_err(e: anyhow::Error) -> JobError {
     JobError::store(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_update_key_changes_with_the_item_and_the_content() {
+        let doc = Document::from_json(
+            DocumentKind::Invoice,
+            &serde_json::json!({"invoice_id": "1", "last_modified_time": "2026-11-20T10:15:30+0000"}),
+        )
+        .expect("doc");
+        let base = key_of("org", &doc, Some("100"), "hash-a", "update");
+        assert_eq!(base, key_of("org", &doc, Some("100"), "hash-a", "update"));
+        assert_ne!(base, key_of("org", &doc, Some("200"), "hash-a", "update"));
+        assert_ne!(base, key_of("org", &doc, Some("100"), "hash-b", "update"));
+        assert_ne!(base, key_of("org", &doc, None, "hash-a", "update"));
+        assert!(base.starts_with("mlc-update-"));
+    }
 }

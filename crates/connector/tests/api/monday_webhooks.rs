@@ -371,8 +371,9 @@ async fn the_endpoint_authenticates_echoes_challenges_and_refuses_bad_input() {
 
 #[tokio::test]
 async fn a_spent_daily_monday_budget_parks_work_until_midnight_utc() {
-    // Two requests a day: the board read and the first item's create.
-    let app = spawn_app_with(Default::default(), |c| c.monday.daily_limit = Some(2)).await;
+    // Three requests a day: the board read, the once-per-process scan of the Zoho-id column
+    // before the first create, and the first item's create.
+    let app = spawn_app_with(Default::default(), |c| c.monday.daily_limit = Some(3)).await;
     let body = app.put(
         "invoice",
         invoice("9601", "INV-961", "10.00", "2026-11-20T10:15:30+0000"),

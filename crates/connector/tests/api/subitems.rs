@@ -98,10 +98,11 @@ async fn thirty_lines_become_thirty_subitems_and_only_changed_lines_are_written(
     assert_eq!(text(s7, "qty"), "7");
     assert_eq!(text(s7, "amount"), "70.00");
     assert_eq!(text(s7, "line_id"), format!("{ID}007"));
-    // One create_item, then the 30 subitems as aliased mutations in one request.
+    // The process's one scan of the board's Zoho-id column (before its first create), one
+    // create_item, then the 30 subitems as aliased mutations in one request.
     assert!(
-        after.requests - before.requests <= 2,
-        "create_item + one subitem batch, got {} requests",
+        after.requests - before.requests <= 3,
+        "scan + create_item + one subitem batch, got {} requests",
         after.requests - before.requests
     );
     assert_eq!(after.creates - before.creates, 31);
@@ -228,4 +229,32 @@ async fn without_a_subitems_board_lines_fall_back_to_the_summary_column() {
         "{:?}",
         item.values
     );
+}
+
+#[tokio::test]
+async fn in_the_steady_state_a_new_document_with_lines_costs_two_requests() {
+    // Issue 7 §2.2: the board scan happens once per process, so after the first create a new
+    // document costs its create_item and one subitem batch, no lookup.
+    let (app, _) = app_with_subitems().await;
+    let body = app.put("invoice", invoice_with(lines(3)));
+    assert_eq!(app.deliver(&body).await, 200);
+    app.settle().await;
+
+    let mut second = invoice("7002", "INV-701", "30.00", "2026-11-20T10:15:30+0000");
+    second["line_items"] = json!([
+        {"line_item_id": "7002001", "name": "Bolt", "quantity": 1, "rate": "10.00", "item_total": "10.00"},
+        {"line_item_id": "7002002", "name": "Nut", "quantity": 2, "rate": "10.00", "item_total": "20.00"}
+    ]);
+    let before = app.setup.monday.stats();
+    let body = app.put("invoice", second);
+    assert_eq!(app.deliver(&body).await, 200);
+    app.settle().await;
+    let after = app.setup.monday.stats();
+    assert_eq!(after.creates - before.creates, 3, "item + two subitems");
+    assert!(
+        after.requests - before.requests <= 2,
+        "create_item + one subitem batch, got {} requests",
+        after.requests - before.requests
+    );
+    assert_eq!(app.items("invoice").len(), 2);
 }

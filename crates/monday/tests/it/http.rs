@@ -208,6 +208,40 @@ async fn find_items_follows_cursors() {
 }
 
 #[tokio::test]
+async fn scan_column_follows_cursors_and_keeps_only_filled_ids() {
+    let (url, received) = serve(vec![
+        Canned::json(
+            200,
+            json!({"data": {"boards": [{"items_page": {"cursor": "c1", "items": [
+                {"id": "1", "column_values": [{"id": "zid", "text": "4600"}]},
+                {"id": 2, "column_values": [{"id": "zid", "text": ""}]}
+            ]}}]}}),
+        ),
+        Canned::json(
+            200,
+            json!({"data": {"next_items_page": {"cursor": null, "items": [
+                {"id": "3", "column_values": [{"id": "zid", "text": " 4601 "}]}
+            ]}}}),
+        ),
+    ])
+    .await;
+    let pairs = client(url).scan_column("b", "zid").await.expect("scanned");
+    assert_eq!(
+        pairs,
+        vec![
+            ("1".to_string(), "4600".to_string()),
+            ("3".to_string(), "4601".to_string())
+        ]
+    );
+    let reqs = received.lock().expect("lock").clone();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].body["query"], monday::queries::SCAN_COLUMN);
+    assert_eq!(reqs[0].body["variables"]["column"], "zid");
+    assert_eq!(reqs[1].body["query"], monday::queries::SCAN_COLUMN_NEXT);
+    assert_eq!(reqs[1].body["variables"]["cursor"], "c1");
+}
+
+#[tokio::test]
 async fn board_and_subitems_are_read() {
     let (url, _) = serve(vec![
         Canned::json(200, json!({"data": {"boards": [board_json()]}})),

@@ -458,6 +458,13 @@ impl ZohoSandbox {
         self.state.lock().api_domain_answer = api_domain;
     }
 
+    /// Trims document webhooks' Default Payload to the record's id and `fields` (`None`: the
+    /// full record, the default). Payment webhooks are not trimmed.
+    pub fn set_webhook_fields(&self, fields: Option<&[&str]>) {
+        self.state.lock().webhook_fields =
+            fields.map(|f| f.iter().map(|s| s.to_string()).collect());
+    }
+
     /// Every token-endpoint call, refused ones included.
     pub fn token_requests(&self) -> u64 {
         self.state.lock().token_requests

@@ -270,6 +270,9 @@ pub struct Inner {
     /// When set, the token endpoint answers this `api_domain` instead of the data centre's own
     /// (a hostile or broken accounts server, for allow-list tests).
     pub api_domain_answer: Option<Url>,
+    /// When set, the Default Payload of a document webhook carries only these keys (and the
+    /// id): Zoho's payload shape is unconfirmed, so tests try a trimmed copy as well as a full one.
+    pub webhook_fields: Option<Vec<String>>,
     next_id: u64,
 }
 
@@ -310,6 +313,7 @@ impl State {
                 token_requests: 0,
                 refresh_requests: 0,
                 api_domain_answer: None,
+                webhook_fields: None,
                 next_id: 0,
             }),
         }

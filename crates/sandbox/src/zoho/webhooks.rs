@@ -100,14 +100,27 @@ pub async fn deliver(delivery: Delivery) -> anyhow::Result<u16> {
 pub fn webhook_body(inner: &Inner, org_id: &str, kind: &str, id: &str) -> Option<Value> {
     let org = inner.orgs.get(org_id)?;
     let (key, record) = if let Some(doc_kind) = DocumentKind::parse(kind) {
-        (doc_kind.singular_key(), org.docs(doc_kind).get(id)?)
+        let record = org.docs(doc_kind).get(id)?;
+        let id_key = format!("{}_id", doc_kind.singular_key());
+        let record = match &inner.webhook_fields {
+            None => record.clone(),
+            Some(fields) => Value::Object(
+                record
+                    .as_object()?
+                    .iter()
+                    .filter(|(k, _)| **k == id_key || fields.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+        };
+        (doc_kind.singular_key(), record)
     } else {
         let payment_kind = payment_kind(kind)?;
         let ledger = match payment_kind {
             PaymentKind::Customer => &org.customer_payments,
             PaymentKind::Vendor => &org.vendor_payments,
         };
-        (payment_kind.singular_key(), ledger.get(id)?)
+        (payment_kind.singular_key(), ledger.get(id)?.clone())
     };
     Some(json!({ key: record }))
 }

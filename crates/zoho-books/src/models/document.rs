@@ -3,6 +3,8 @@
 //! The connector treats the three kinds alike (one board row per document), so their differing
 //! field names (`customer_id` vs `vendor_id`, `due_date` vs `delivery_date`) are mapped here once.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -47,6 +49,96 @@ pub struct Document {
     pub custom_fields: Vec<CustomField>,
     /// `invoice_url` (the customer-facing link) or the kind's equivalent, when present.
     pub url: Option<String>,
+    /// The fields whose key the payload carried (even with an empty or null value). A trimmed
+    /// webhook copy carries only some; see [`Document::carries`]. Empty for a document stored
+    /// before this was recorded, which then carries nothing.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub present: BTreeSet<Field>,
+}
+
+/// A field of a document, as far as a payload can carry it or not.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Number,
+    PartyId,
+    PartyName,
+    Status,
+    Date,
+    DueDate,
+    Currency,
+    Total,
+    Balance,
+    Reference,
+    Email,
+    CreatedTime,
+    LastModifiedTime,
+    LineItems,
+    CustomFields,
+    Url,
+}
+
+impl Field {
+    pub const ALL: [Field; 16] = [
+        Field::Number,
+        Field::PartyId,
+        Field::PartyName,
+        Field::Status,
+        Field::Date,
+        Field::DueDate,
+        Field::Currency,
+        Field::Total,
+        Field::Balance,
+        Field::Reference,
+        Field::Email,
+        Field::CreatedTime,
+        Field::LastModifiedTime,
+        Field::LineItems,
+        Field::CustomFields,
+        Field::Url,
+    ];
+
+    /// The payload keys that carry this field for a kind (any one of them is enough).
+    fn keys(self, kind: DocumentKind) -> &'static [&'static str] {
+        let customer = kind.party_is_customer();
+        match self {
+            Field::Number => match kind {
+                DocumentKind::Invoice => &["invoice_number"],
+                DocumentKind::Bill => &["bill_number"],
+                DocumentKind::PurchaseOrder => &["purchaseorder_number", "purchase_order_number"],
+            },
+            Field::PartyId if customer => &["customer_id"],
+            Field::PartyId => &["vendor_id"],
+            Field::PartyName if customer => &["customer_name"],
+            Field::PartyName => &["vendor_name"],
+            Field::Status => &["status"],
+            Field::Date => &["date"],
+            Field::DueDate => match kind {
+                DocumentKind::PurchaseOrder => &["delivery_date", "expected_delivery_date"],
+                _ => &["due_date"],
+            },
+            Field::Currency => &["currency_code"],
+            Field::Total => &["total"],
+            Field::Balance => &["balance"],
+            Field::Reference => &["reference_number"],
+            Field::Email => &[
+                "email",
+                "contact_persons_associated",
+                "contact_persons_details",
+            ],
+            Field::CreatedTime => &["created_time"],
+            Field::LastModifiedTime => &["last_modified_time"],
+            Field::LineItems => &["line_items"],
+            Field::CustomFields => &["custom_fields"],
+            Field::Url => match kind {
+                DocumentKind::Invoice => &["invoice_url", "url"],
+                DocumentKind::Bill => &["bill_url", "url"],
+                DocumentKind::PurchaseOrder => &["purchaseorder_url", "url"],
+            },
+        }
+    }
 }
 
 /// A list row. List responses omit `line_items`, so a row is a [`Document`] whose
@@ -108,7 +200,17 @@ impl Document {
                 .filter_map(CustomField::from_json)
                 .collect(),
             url: lenient::text(url_value(kind, v)),
+            present: Field::ALL
+                .into_iter()
+                .filter(|f| f.keys(kind).iter().any(|k| v.get(*k).is_some()))
+                .collect(),
         })
+    }
+
+    /// Whether the payload this document came from carried `field`. A field it did not carry
+    /// reads as `None`/empty here, but that says nothing about Zoho's record.
+    pub fn carries(&self, field: Field) -> bool {
+        self.present.contains(&field)
     }
 }
 

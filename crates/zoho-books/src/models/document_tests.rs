@@ -157,3 +157,37 @@ fn serde_round_trip() {
     let back: Document = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
     assert_eq!(back, d);
 }
+
+#[test]
+fn a_document_knows_which_fields_its_payload_carried() {
+    let trimmed = Document::from_json(
+        DocumentKind::Invoice,
+        &json!({"invoice_id": "1", "status": "paid", "due_date": "", "last_modified_time": null}),
+    )
+    .unwrap();
+    assert!(trimmed.carries(crate::Field::Status));
+    // An empty or null value is still carried: Zoho says the field is blank.
+    assert!(trimmed.carries(crate::Field::DueDate));
+    assert!(trimmed.carries(crate::Field::LastModifiedTime));
+    assert!(!trimmed.carries(crate::Field::Balance));
+    assert!(!trimmed.carries(crate::Field::LineItems));
+    assert!(!trimmed.carries(crate::Field::CustomFields));
+
+    let po = Document::from_json(
+        DocumentKind::PurchaseOrder,
+        &json!({"purchaseorder_id": "2", "expected_delivery_date": "2026-01-01", "vendor_name": "V"}),
+    )
+    .unwrap();
+    assert!(po.carries(crate::Field::DueDate));
+    assert!(po.carries(crate::Field::PartyName));
+    assert!(!po.carries(crate::Field::Number));
+
+    let full = fixture("bill_detail");
+    let d = Document::from_json(DocumentKind::Bill, &full["bill"]).unwrap();
+    assert!(d.carries(crate::Field::Total) && d.carries(crate::Field::LineItems));
+    // A copy stored before fields were recorded carries nothing, so it is never trusted.
+    let mut old = serde_json::to_value(&d).unwrap();
+    old.as_object_mut().unwrap().remove("present");
+    let old: Document = serde_json::from_value(old).unwrap();
+    assert!(!old.carries(crate::Field::Total));
+}

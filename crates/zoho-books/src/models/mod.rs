@@ -13,7 +13,7 @@ mod document_tests;
 
 pub use custom_field::CustomField;
 pub(crate) use document::json_type;
-pub use document::{Document, DocumentSummary};
+pub use document::{Document, DocumentSummary, Field};
 pub use kind::DocumentKind;
 pub use lenient::parse_zoho_time;
 pub use line_item::LineItem;

@@ -214,3 +214,28 @@ async fn registered_webhooks_validate_list_and_fire() {
     assert_eq!(response.status().as_u16(), 200);
     assert!(sandbox.registered_webhooks(EU_ORG).is_empty());
 }
+
+#[tokio::test]
+async fn document_webhooks_can_be_trimmed_to_chosen_fields_and_back() {
+    let sandbox = start(ZohoSandboxConfig::default()).await;
+    sandbox.seed(EU_ORG, 1, 0, 0, 1);
+    let id = sandbox.documents(EU_ORG, "invoice")[0]["invoice_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let full = sandbox.webhook_body(EU_ORG, "invoice", &id).expect("body");
+    assert!(full["invoice"].get("total").is_some());
+    assert!(full["invoice"].get("customer_name").is_some());
+
+    sandbox.set_webhook_fields(Some(&["status"]));
+    let trimmed = sandbox.webhook_body(EU_ORG, "invoice", &id).expect("body");
+    let keys: Vec<&String> = trimmed["invoice"]
+        .as_object()
+        .expect("object")
+        .keys()
+        .collect();
+    assert_eq!(keys, ["invoice_id", "status"]);
+
+    sandbox.set_webhook_fields(None);
+    assert_eq!(sandbox.webhook_body(EU_ORG, "invoice", &id), Some(full));
+}
