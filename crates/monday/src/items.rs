@@ -12,6 +12,17 @@ const LOOKUP_PAGE_SIZE: u32 = 500;
 /// A board holds at most 10,000 items, so 20 pages of 500 cover any board;
 /// the cap only stops a cursor loop if monday ever misbehaves.
 const LOOKUP_MAX_PAGES: usize = 20;
+/// Pages a scan of one column follows at most (100,000 items); beyond, the scan says it is
+/// incomplete and callers look documents up one by one.
+const SCAN_MAX_PAGES: usize = 200;
+
+/// A scan of one column: (item, text) for every item with a value, and whether every page was
+/// read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnScan {
+    pub pairs: Vec<(ItemId, String)>,
+    pub complete: bool,
+}
 
 /// The `id` under `data.<field>`, as a string whatever JSON type it came in.
 pub(crate) fn id_at(data: &Value, field: &str) -> Result<String, MondayError> {
@@ -160,7 +171,7 @@ impl MondayClient {
         &self,
         board_id: &str,
         column_id: &str,
-    ) -> Result<Vec<(ItemId, String)>, MondayError> {
+    ) -> Result<ColumnScan, MondayError> {
         let data = self
             .execute(
                 queries::SCAN_COLUMN,
@@ -177,9 +188,12 @@ impl MondayClient {
         let mut cursor = read_column_page(page, "items_page", column_id, &mut pairs)?;
         let mut pages = 1;
         while let Some(c) = cursor {
-            if pages >= LOOKUP_MAX_PAGES {
-                tracing::warn!(board_id, pages, "stopped following item pages at the cap");
-                break;
+            if pages >= SCAN_MAX_PAGES {
+                tracing::warn!(board_id, pages, "stopped scanning the board at the page cap; documents beyond it are looked up one by one");
+                return Ok(ColumnScan {
+                    pairs,
+                    complete: false,
+                });
             }
             let data = self
                 .execute(
@@ -191,7 +205,10 @@ impl MondayClient {
             cursor = read_column_page(&data, "next_items_page", column_id, &mut pairs)?;
             pages += 1;
         }
-        Ok(pairs)
+        Ok(ColumnScan {
+            pairs,
+            complete: true,
+        })
     }
 
     /// Archive an item (and its subitems); it can be restored in monday.

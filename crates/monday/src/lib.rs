@@ -40,6 +40,7 @@ pub use columns::{
     MappingMismatch, PersonKind,
 };
 pub use error::MondayError;
+pub use items::ColumnScan;
 pub use limits::LimitSnapshot;
 pub use subitems::{Subitem, SubitemOp, MAX_SUBITEM_OPS_PER_REQUEST};
 pub use webhooks::{challenge_response, parse_event, verify_jwt, WebhookEvent, WebhookInfo};

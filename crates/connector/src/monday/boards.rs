@@ -17,6 +17,8 @@ pub struct Boards {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Per board scanned by this process: Zoho id → item id, from the Zoho-id column.
     scans: Mutex<HashMap<String, HashMap<String, String>>>,
+    /// Boards whose scan stopped at the page cap: a document missing from it is looked up.
+    incomplete: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Boards {
@@ -70,8 +72,22 @@ impl Boards {
             .contains_key(board_id)
     }
 
+    /// Whether this process's scan of the board stopped before the last page.
+    pub fn scan_incomplete(&self, board_id: &str) -> bool {
+        self.incomplete
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(board_id)
+    }
+
     /// Keeps a scan's (item id, Zoho id) pairs; when the board holds duplicates the first wins.
-    pub fn record_scan(&self, board_id: &str, pairs: Vec<(String, String)>) {
+    pub fn record_scan(&self, board_id: &str, pairs: Vec<(String, String)>, complete: bool) {
+        if !complete {
+            self.incomplete
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(board_id.to_string());
+        }
         let mut map = HashMap::with_capacity(pairs.len());
         for (item, zoho_id) in pairs {
             map.entry(zoho_id).or_insert(item);

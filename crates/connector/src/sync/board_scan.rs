@@ -20,17 +20,19 @@ pub(crate) async fn ensure_scanned(
     if rt.boards.is_scanned(&mapping.board_id) {
         return Ok(());
     }
-    let pairs = conn
+    let scan = conn
         .monday
         .scan_column(&mapping.board_id, &mapping.columns.zoho_id)
         .await?;
     tracing::info!(
         connection = conn.config.id.as_str(),
         board = mapping.board_id.as_str(),
-        items = pairs.len(),
+        items = scan.pairs.len(),
+        complete = scan.complete,
         "scanned the board's Zoho-id column"
     );
-    rt.boards.record_scan(&mapping.board_id, pairs);
+    rt.boards
+        .record_scan(&mapping.board_id, scan.pairs, scan.complete);
     Ok(())
 }
 
@@ -43,5 +45,16 @@ pub(crate) async fn item_for(
     zoho_id: &str,
 ) -> Result<Option<String>, JobError> {
     ensure_scanned(rt, conn, mapping).await?;
-    Ok(rt.boards.scanned_item(&mapping.board_id, zoho_id).flatten())
+    if let Some(item) = rt.boards.scanned_item(&mapping.board_id, zoho_id).flatten() {
+        return Ok(Some(item));
+    }
+    if !rt.boards.scan_incomplete(&mapping.board_id) {
+        return Ok(None);
+    }
+    // A board too large to scan whole: ask monday for this one document.
+    let found = conn
+        .monday
+        .find_items_by_column_value(&mapping.board_id, &mapping.columns.zoho_id, zoho_id)
+        .await?;
+    Ok(found.into_iter().next())
 }

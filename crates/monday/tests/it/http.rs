@@ -225,9 +225,10 @@ async fn scan_column_follows_cursors_and_keeps_only_filled_ids() {
         ),
     ])
     .await;
-    let pairs = client(url).scan_column("b", "zid").await.expect("scanned");
+    let scan = client(url).scan_column("b", "zid").await.expect("scanned");
+    assert!(scan.complete);
     assert_eq!(
-        pairs,
+        scan.pairs,
         vec![
             ("1".to_string(), "4600".to_string()),
             ("3".to_string(), "4601".to_string())
@@ -372,4 +373,29 @@ async fn a_different_served_api_version_warns_once() {
         .await
         .expect("ok");
     assert_eq!(warns.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_scan_that_reaches_the_page_cap_says_it_is_incomplete() {
+    // Every page points to another: the scan stops at its cap and says so, so callers know
+    // that a document missing from it may still be on the board.
+    let mut pages = vec![Canned::json(
+        200,
+        json!({"data": {"boards": [{"items_page": {"cursor": "c0", "items": [
+            {"id": "1", "column_values": [{"id": "zid", "text": "4600"}]}
+        ]}}]}}),
+    )];
+    for i in 1..200 {
+        pages.push(Canned::json(
+            200,
+            json!({"data": {"next_items_page": {"cursor": format!("c{i}"), "items": [
+                {"id": format!("{}", i + 1), "column_values": [{"id": "zid", "text": format!("{}", 4600 + i)}]}
+            ]}}}),
+        ));
+    }
+    let (url, received) = serve(pages).await;
+    let scan = client(url).scan_column("b", "zid").await.expect("scanned");
+    assert!(!scan.complete);
+    assert_eq!(scan.pairs.len(), 200);
+    assert_eq!(received.lock().expect("lock").len(), 200);
 }
