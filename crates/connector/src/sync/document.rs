@@ -174,7 +174,7 @@ pub(crate) async fn sync_document(
         }
     }
 
-    let _writer = rt.boards.writer(&mapping.board_id).await;
+    let _writer = rt.board_writer(&mapping.board_id).await?;
     let (item_id, outcome) = match row.as_ref().and_then(|r| r.item_id.clone()) {
         Some(item) => {
             // Only the lines may have changed: then the parent item needs no write.
@@ -212,6 +212,7 @@ pub(crate) async fn sync_document(
                 .await?;
                 (item, Outcome::Updated)
             } else {
+                crate::queue::ensure_lease_held().await?;
                 rt.store
                     .mark_create_pending(
                         cid,
@@ -250,6 +251,7 @@ pub(crate) async fn sync_document(
         }
         None => None,
     };
+    crate::queue::ensure_lease_held().await?;
     rt.store
         .save_document(
             cid,
@@ -278,6 +280,7 @@ async fn update(
 ) -> Result<(), JobError> {
     let mut values = content.values.clone();
     values.insert("name", ColumnValue::Text(content.name.clone()));
+    crate::queue::ensure_lease_held().await?;
     conn.monday
         .change_column_values(
             &mapping.board_id,
@@ -311,7 +314,7 @@ async fn handle_deleted(
         return Ok(Outcome::Deleted);
     }
     if let Some(item) = row.item_id.as_deref() {
-        let _writer = rt.boards.writer(&mapping.board_id).await;
+        let _writer = rt.board_writer(&mapping.board_id).await?;
         match mapping.on_delete {
             DeletionPolicy::Archive => conn.monday.archive_item(item).await?,
             DeletionPolicy::Mark => {
@@ -326,6 +329,7 @@ async fn handle_deleted(
             DeletionPolicy::Ignore => {}
         }
     }
+    crate::queue::ensure_lease_held().await?;
     rt.store
         .mark_deleted(cid, kind.as_str(), id, rt.clock.now_ms())
         .await
