@@ -7,6 +7,7 @@ mod check;
 mod connect;
 mod crash;
 mod demo;
+mod guarantees_queue;
 mod hardening;
 mod helpers;
 mod http_limits;
