@@ -382,3 +382,113 @@ fn lease_seconds_is_validated_with_a_clear_error() {
     }
     Config::from_toml_str(&setup_toml(60)).expect("60 is fine");
 }
+
+/// Issue 7 §2.7: the real binary, killed with SIGKILL mid-flight with a 300 s lease, then
+/// restarted on the same database: the dead process's running jobs are taken back within
+/// seconds (its instance stopped beating), not after the lease. Fails before the change: the
+/// jobs it held stayed `running` until their 300 s leases expired.
+#[tokio::test]
+async fn a_killed_process_jobs_are_taken_back_within_seconds() {
+    use std::process::{Command, Stdio};
+    const DOCS: usize = 30;
+    let setup = ml_connector::sandboxed::SandboxSetup::start(Default::default())
+        .await
+        .expect("sandbox");
+    setup.monday.set_faults(Faults {
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    });
+    setup.zoho.seed(&setup.org, DOCS, 0, 0, 5);
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("kill.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let config = dir.path().join("ml-connector.toml");
+    std::fs::write(
+        &config,
+        setup.config_toml(format!("127.0.0.1:{port}").parse().expect("addr"), &db),
+    )
+    .expect("config");
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_ml-connector"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("MLC_WORKERS__LEASE_SECONDS", "300")
+            .env("MLC_WORKERS__POLL_INTERVAL_MS", "50")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start")
+    };
+    let healthy = || async {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("not healthy");
+    };
+    let mut child = start();
+    healthy().await;
+    for d in setup.zoho.documents(&setup.org, "invoice") {
+        let id = d["invoice_id"].as_str().expect("id");
+        let body = setup
+            .zoho
+            .webhook_body(&setup.org, "invoice", id)
+            .expect("body");
+        let status = setup
+            .zoho
+            .send_webhook(&setup.webhook_url(port), Some(&setup.webhook_secret), &body)
+            .await
+            .expect("send");
+        assert_eq!(status, 200);
+    }
+    let board = setup.board_id("invoice").to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while setup.monday.items(&board).len() < 3 {
+        assert!(Instant::now() < deadline, "nothing synced");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let store = ml_connector::store::Store::open(&ml_connector::config::DatabaseConfig {
+        url: format!("sqlite://{}", db.display()),
+        ..Default::default()
+    })
+    .await
+    .expect("store");
+    let (held,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'running'")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert!(held > 0, "the kill should leave jobs running");
+    let restarted = Instant::now();
+    let mut child = start();
+    healthy().await;
+    loop {
+        let (open,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+                .fetch_one(store.pool())
+                .await
+                .expect("count");
+        if open == 0 {
+            break;
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(25),
+            "{open} jobs still open {:?} after restart (lease is 300 s)",
+            restarted.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(setup.monday.items(&board).len(), DOCS);
+}
