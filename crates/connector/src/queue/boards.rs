@@ -6,7 +6,7 @@
 //! one statement that also requires the job's own lease to be held (so a worker that lost its
 //! job cannot take the board; this process's own row is taken over directly, its mutex already
 //! orders its workers), it expires after the queue's lease unless renewed, it is free
-//! once its holder process stops beating, and it is released when the writer is dropped.
+//! once its holder process stops beating, and it is released (expired at once, keeping its fence) when the writer is dropped.
 
 use super::fence::JobLease;
 use super::{instances, JobError, Queue};
@@ -144,7 +144,7 @@ impl Drop for BoardWriter {
         let board_id = std::mem::take(&mut self.board_id);
         let token = std::mem::take(&mut self.token);
         let release = async move {
-            if let Err(e) = sqlx::query("DELETE FROM board_leases WHERE board_id = ?1 AND token = ?2")
+            if let Err(e) = sqlx::query("UPDATE board_leases SET lease_until = 0, job_id = NULL WHERE board_id = ?1 AND token = ?2")
                 .bind(&board_id)
                 .bind(&token)
                 .execute(&pool)
