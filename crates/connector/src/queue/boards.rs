@@ -42,7 +42,8 @@ impl Queue {
         loop {
             match self.try_take_board(board_id, &token, job.as_ref()).await {
                 Ok(Some(fence)) => {
-                    let renew = tokio::spawn(renew(self.clone(), board_id.to_string(), token.clone()));
+                    let renew =
+                        tokio::spawn(renew(self.clone(), board_id.to_string(), token.clone()));
                     return Ok(BoardWriter {
                         queue: self.clone(),
                         board_id: board_id.to_string(),
@@ -104,7 +105,10 @@ impl Queue {
     }
 
     /// Who holds a board right now: (instance, job id), if anyone.
-    pub async fn board_holder(&self, board_id: &str) -> anyhow::Result<Option<(String, Option<i64>)>> {
+    pub async fn board_holder(
+        &self,
+        board_id: &str,
+    ) -> anyhow::Result<Option<(String, Option<i64>)>> {
         Ok(sqlx::query_as(
             "SELECT instance, job_id FROM board_leases WHERE board_id = ?1 AND lease_until > ?2",
         )
@@ -120,19 +124,23 @@ async fn renew(queue: Queue, board_id: String, token: String) {
     loop {
         tokio::time::sleep(every).await;
         let now = queue.clock.now_ms();
-        let r = sqlx::query("UPDATE board_leases SET lease_until = ?1 WHERE board_id = ?2 AND token = ?3")
-            .bind(now + queue.lease.as_millis() as i64)
-            .bind(&board_id)
-            .bind(&token)
-            .execute(queue.store.pool())
-            .await;
+        let r = sqlx::query(
+            "UPDATE board_leases SET lease_until = ?1 WHERE board_id = ?2 AND token = ?3",
+        )
+        .bind(now + queue.lease.as_millis() as i64)
+        .bind(&board_id)
+        .bind(&token)
+        .execute(queue.store.pool())
+        .await;
         match r {
             Ok(r) if r.rows_affected() == 1 => {}
             Ok(_) => {
                 tracing::warn!(board = %board_id, "lost the board's writer lease while writing");
                 return;
             }
-            Err(e) => tracing::warn!(board = %board_id, error = %format!("{e:#}"), "could not extend the board's writer lease"),
+            Err(e) => {
+                tracing::warn!(board = %board_id, error = %format!("{e:#}"), "could not extend the board's writer lease")
+            }
         }
     }
 }

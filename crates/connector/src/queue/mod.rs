@@ -40,13 +40,13 @@ mod queries;
 pub mod retention;
 mod retry;
 
+pub use boards::BoardWriter;
+pub use fence::{ensure_lease_held, JobLease};
 pub use intake::{EventInsert, Inserted};
 pub use kinds::{priority, JobKind, JobPayload, JobState, StatusChange};
 pub use outcome::{connection_status, next_utc_midnight_ms, JobError, Upstream};
 pub use pauses::Pauses;
 pub use queries::{queued_jobs, wake_parked, BackfillProgress, HistoryLine};
-pub use boards::BoardWriter;
-pub use fence::{ensure_lease_held, JobLease};
 pub use retention::{Pruned, Retention};
 pub use retry::RetryPolicy;
 

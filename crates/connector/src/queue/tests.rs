@@ -199,18 +199,30 @@ async fn claims_take_turns_across_connections() {
 #[tokio::test]
 async fn a_silent_instance_loses_its_jobs_within_seconds() {
     let (q1, clock, _d) = queue().await;
-    let q2 = Queue::new(q1.store().clone(), q1.clock().clone(), Duration::from_secs(30));
+    let q2 = Queue::new(
+        q1.store().clone(),
+        q1.clock().clone(),
+        Duration::from_secs(30),
+    );
     q1.beat().await.unwrap();
     q2.beat().await.unwrap();
     q1.enqueue(&job(Some("doc"), 0)).await.unwrap();
     let held = q1.claim().await.unwrap().expect("job");
-    assert!(q2.claim().await.unwrap().is_none(), "a live holder keeps it");
-    clock.advance(chrono::Duration::milliseconds(instances::DEAD_AFTER_MS + 1_000));
+    assert!(
+        q2.claim().await.unwrap().is_none(),
+        "a live holder keeps it"
+    );
+    clock.advance(chrono::Duration::milliseconds(
+        instances::DEAD_AFTER_MS + 1_000,
+    ));
     q2.beat().await.unwrap();
     let taken = q2.claim().await.unwrap().expect("taken back");
     assert_eq!(taken.id, held.id);
     assert_eq!(taken.instance.as_deref(), Some(q2.instance()));
-    assert!(!q1.complete(&held).await.unwrap(), "the old holder is fenced");
+    assert!(
+        !q1.complete(&held).await.unwrap(),
+        "the old holder is fenced"
+    );
     // Its write checks fail too.
     let stale = JobLease {
         queue: q1.clone(),
@@ -229,11 +241,18 @@ async fn a_silent_instance_loses_its_jobs_within_seconds() {
 #[tokio::test]
 async fn a_board_has_one_writer_across_queues() {
     let (q1, _clock, _d) = queue().await;
-    let q2 = Queue::new(q1.store().clone(), q1.clock().clone(), Duration::from_secs(1));
+    let q2 = Queue::new(
+        q1.store().clone(),
+        q1.clock().clone(),
+        Duration::from_secs(1),
+    );
     q1.beat().await.unwrap();
     q2.beat().await.unwrap();
     let w1 = q1
-        .board_writer("b", Arc::new(tokio::sync::Mutex::new(())).lock_owned().await)
+        .board_writer(
+            "b",
+            Arc::new(tokio::sync::Mutex::new(())).lock_owned().await,
+        )
         .await
         .unwrap();
     let local = Arc::new(tokio::sync::Mutex::new(())).lock_owned().await;

@@ -15,7 +15,11 @@ pub fn spawn(rt: Arc<Runtime>, cancel: CancellationToken) -> JoinHandle<()> {
         loop {
             match rt.queue.prune(&retention).await {
                 Ok(p) if p.jobs + p.events > 0 => {
-                    tracing::info!(jobs = p.jobs, events = p.events, "pruned finished work past its retention")
+                    tracing::info!(
+                        jobs = p.jobs,
+                        events = p.events,
+                        "pruned finished work past its retention"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => {

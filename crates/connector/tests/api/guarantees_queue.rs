@@ -241,11 +241,12 @@ async fn a_panicking_job_fails_alone_and_the_worker_lives() {
         c.workers.max_attempts = 2;
     })
     .await;
-    app.rt.set_job_hook(Some(Arc::new(|job: &ml_connector::queue::Job| {
-        if job.payload.contains("7000666") {
-            panic!("injected fault in the job");
-        }
-    })));
+    app.rt
+        .set_job_hook(Some(Arc::new(|job: &ml_connector::queue::Job| {
+            if job.payload.contains("7000666") {
+                panic!("injected fault in the job");
+            }
+        })));
     let bad = app.put(
         "invoice",
         invoice("7000666", "INV-666", "1.00", "2026-12-01T10:00:00+0000"),
@@ -268,7 +269,10 @@ async fn a_panicking_job_fails_alone_and_the_worker_lives() {
             assert_eq!(j.attempts, 2, "retried, then dead");
             break;
         }
-        assert!(Instant::now() < deadline, "the panicking job did not go dead");
+        assert!(
+            Instant::now() < deadline,
+            "the panicking job did not go dead"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let good = app.put(
@@ -375,7 +379,11 @@ async fn old_finished_jobs_and_events_are_pruned_and_open_work_is_kept() {
         .fetch_all(pool)
         .await
         .expect("events");
-    assert_eq!(left, vec![(events[1],)], "only the queued job's event is kept");
+    assert_eq!(
+        left,
+        vec![(events[1],)],
+        "only the queued job's event is kept"
+    );
 }
 
 #[test]
@@ -384,7 +392,10 @@ fn lease_seconds_is_validated_with_a_clear_error() {
     for bad in [0, 2, 3601] {
         let e = Config::from_toml_str(&setup_toml(bad)).expect_err("refused");
         let msg = e.to_string();
-        assert!(msg.contains("workers.lease_seconds") && msg.contains("3 to 3600"), "{msg}");
+        assert!(
+            msg.contains("workers.lease_seconds") && msg.contains("3 to 3600"),
+            "{msg}"
+        );
     }
     Config::from_toml_str(&setup_toml(60)).expect("60 is fine");
 }

@@ -196,13 +196,17 @@ impl Quotas {
             (false, false) => MAX_INLINE_WAIT,
         };
         let deadline = tokio::time::Instant::now() + max_inline;
-        let busy = |until_ms: i64| QuotaError::Wait {
+        let busy = |until_ms: i64| {
+            QuotaError::Wait {
             until_ms,
             reason: format!("Zoho API budget of organization {org} is in use; waiting for the window to move on"),
+        }
         };
         let turn = self.turn(org, priority.is_background());
         let Ok(_turn) = tokio::time::timeout_at(deadline, turn.lock()).await else {
-            return Err(busy(self.inner.clock.now_ms() + BUSY_RETRY.as_millis() as i64));
+            return Err(busy(
+                self.inner.clock.now_ms() + BUSY_RETRY.as_millis() as i64,
+            ));
         };
         loop {
             let released = self.inner.released.notified();
@@ -213,7 +217,9 @@ impl Quotas {
             let now = self.inner.clock.now_ms();
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match refusal {
-                Refusal::Stop { until_ms, reason } => return Err(QuotaError::Wait { until_ms, reason }),
+                Refusal::Stop { until_ms, reason } => {
+                    return Err(QuotaError::Wait { until_ms, reason })
+                }
                 Refusal::Until(t) if t - now > left.as_millis() as i64 => return Err(busy(t)),
                 Refusal::Until(t) => {
                     // The slot frees at `t` at the latest; a call of ours ending may free one sooner.

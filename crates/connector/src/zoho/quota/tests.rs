@@ -458,7 +458,11 @@ async fn inside_a_job_a_full_organization_parks_the_job_instead_of_holding_the_w
     let f = fixture(small()).await;
     let mut held = Vec::new();
     for n in 0..3 {
-        held.push(take(&f.quotas, Priority::Realtime).await.unwrap_or_else(|r| panic!("{n}: {r:?}")));
+        held.push(
+            take(&f.quotas, Priority::Realtime)
+                .await
+                .unwrap_or_else(|r| panic!("{n}: {r:?}")),
+        );
     }
     let lease = crate::queue::JobLease {
         queue: crate::queue::Queue::new(
@@ -478,7 +482,10 @@ async fn inside_a_job_a_full_organization_parks_the_job_instead_of_holding_the_w
     .expect("the worker was held waiting for the organization's slots");
     let err = waited.expect_err("no slot is free");
     let job: crate::queue::JobError = err.into();
-    assert!(matches!(job, crate::queue::JobError::Park { .. }), "{job:?}");
+    assert!(
+        matches!(job, crate::queue::JobError::Park { .. }),
+        "{job:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(1));
     for p in held {
         done(p).await;
