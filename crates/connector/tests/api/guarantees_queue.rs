@@ -329,7 +329,7 @@ async fn old_finished_jobs_and_events_are_pruned_and_open_work_is_kept() {
             "INSERT INTO events (source, connection_id, dedup_key, received_at, body) VALUES ('zoho', 'demo', ?1, ?2, x'00') RETURNING id",
         )
         .bind(format!("old-{n}"))
-        .bind(old)
+        .bind(now)
         .fetch_one(pool)
         .await
         .expect("event");
@@ -354,6 +354,12 @@ async fn old_finished_jobs_and_events_are_pruned_and_open_work_is_kept() {
     let very_old_dead = insert("dead", now - 100 * day, None).await;
     let recent_done = insert("done", now - day, None).await;
     let old_queued = insert("queued", old, Some(events[1])).await;
+    // Aged only now: the pruner `serve` runs at start must not see them before their jobs.
+    sqlx::query("UPDATE events SET received_at = ?1 WHERE dedup_key LIKE 'old-%'")
+        .bind(old)
+        .execute(pool)
+        .await
+        .expect("age events");
     let pruned = app
         .rt
         .queue
@@ -508,4 +514,56 @@ async fn a_killed_process_jobs_are_taken_back_within_seconds() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(setup.monday.items(&board).len(), DOCS);
+}
+
+/// Issue 7 §2.7: a worker whose lease passed to another stops before its next write. The hook
+/// hands the job's lease to "someone else" as the job starts; the worker must then write
+/// nothing to monday. Fails before the change: the item was created, only the final `done`
+/// was refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_lost_its_lease_writes_nothing() {
+    let app = spawn_app_with(Default::default(), |c| c.workers.count = 1).await;
+    let pool = app.rt.store.pool().clone();
+    app.rt
+        .set_job_hook(Some(Arc::new(move |job: &ml_connector::queue::Job| {
+            let pool = pool.clone();
+            let id = job.id;
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async move {
+                    sqlx::query("UPDATE jobs SET lease_token = 'taken-by-another' WHERE id = ?1")
+                        .bind(id)
+                        .execute(&pool)
+                        .await
+                        .expect("steal the lease");
+                })
+            });
+        })));
+    let body = app.put(
+        "invoice",
+        invoice("7000800", "INV-800", "4.00", "2026-12-01T10:00:00+0000"),
+    );
+    let before = app.setup.monday.stats().mutations;
+    assert_eq!(app.deliver(&body).await, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM jobs WHERE lease_token = 'taken-by-another'",
+        )
+        .fetch_one(app.rt.store.pool())
+        .await
+        .expect("count");
+        if n == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job did not run");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(app.items("invoice").is_empty(), "no item written");
+    assert_eq!(app.setup.monday.stats().mutations, before, "no monday write");
+    let doc: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM documents WHERE zoho_id = '7000800'")
+        .fetch_optional(app.rt.store.pool())
+        .await
+        .expect("documents");
+    assert!(doc.is_none(), "no item map written");
 }
