@@ -546,12 +546,11 @@ async fn a_worker_that_lost_its_lease_writes_nothing() {
     assert_eq!(app.deliver(&body).await, 200);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM jobs WHERE lease_token = 'taken-by-another'",
-        )
-        .fetch_one(app.rt.store.pool())
-        .await
-        .expect("count");
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE lease_token = 'taken-by-another'")
+                .fetch_one(app.rt.store.pool())
+                .await
+                .expect("count");
         if n == 1 {
             break;
         }
@@ -560,10 +559,61 @@ async fn a_worker_that_lost_its_lease_writes_nothing() {
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(app.items("invoice").is_empty(), "no item written");
-    assert_eq!(app.setup.monday.stats().mutations, before, "no monday write");
+    assert_eq!(
+        app.setup.monday.stats().mutations,
+        before,
+        "no monday write"
+    );
     let doc: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM documents WHERE zoho_id = '7000800'")
         .fetch_optional(app.rt.store.pool())
         .await
         .expect("documents");
     assert!(doc.is_none(), "no item map written");
+}
+
+/// Issue 7 §2.10: `serve` prunes at start (then hourly) with the configured retention.
+#[tokio::test]
+async fn serve_prunes_finished_jobs_past_the_configured_retention_at_start() {
+    let setup = ml_connector::sandboxed::SandboxSetup::start(Default::default())
+        .await
+        .expect("sandbox");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("prune.db");
+    let store = ml_connector::store::Store::open(&ml_connector::config::DatabaseConfig {
+        url: format!("sqlite://{}", db.display()),
+        ..Default::default()
+    })
+    .await
+    .expect("store");
+    let now = chrono::Utc::now().timestamp_millis();
+    for (n, age_days) in [(1, 3i64), (2, 1)] {
+        sqlx::query(
+            "INSERT INTO jobs (id, connection_id, kind, payload, state, priority, attempts, max_attempts, run_at, created_at, updated_at)
+             VALUES (?1, 'demo', 'sync_document', '{}', 'done', 1, 1, 3, ?2, ?2, ?2)",
+        )
+        .bind(n)
+        .bind(now - age_days * 86_400_000 - 60_000)
+        .execute(store.pool())
+        .await
+        .expect("job");
+    }
+    let toml = setup.config_toml("127.0.0.1:0".parse().expect("addr"), &db)
+        + "\n[retention]\njobs_days = 2\n";
+    let mut config = Config::from_toml_str(&toml).expect("config");
+    fast(&mut config);
+    assert_eq!(config.retention.jobs_days, 2);
+    let (_port, rt, cancel) = start(config).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rt.queue.get(1).await.expect("get").is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "the 3-day-old done job was not pruned"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        rt.queue.get(2).await.expect("get").is_some(),
+        "the 1-day-old done job is kept"
+    );
+    cancel.cancel();
 }
