@@ -394,6 +394,15 @@ impl Queue {
         Ok(s)
     }
 
+    /// Queued jobs of kinds this version does not run (written by a newer version), per kind.
+    pub async fn unknown_kinds(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let sql = format!(
+            "SELECT kind, COUNT(*) FROM jobs WHERE state = 'queued' AND kind NOT IN ({}) GROUP BY kind ORDER BY kind",
+            known_kinds_sql()
+        );
+        Ok(sqlx::query_as(&sql).fetch_all(self.store.pool()).await?)
+    }
+
     /// Jobs in one state, newest first.
     pub async fn list(&self, state: Option<JobState>, limit: i64) -> anyhow::Result<Vec<Job>> {
         Ok(sqlx::query_as::<_, Job>(

@@ -312,6 +312,11 @@ async fn a_job_of_an_unknown_kind_stays_queued() {
     assert_eq!(job.state, JobState::Queued);
     assert_eq!(job.attempts, 0);
     assert_eq!(job.kind.as_str(), "from_the_future");
+    assert_eq!(
+        app.rt.queue.unknown_kinds().await.expect("unknown kinds"),
+        vec![("from_the_future".to_string(), 1)],
+        "`jobs` reports it"
+    );
 }
 
 /// Issue 7 §2.10: finished jobs and raw events past retention are deleted; queued jobs and
