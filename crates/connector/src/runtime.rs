@@ -51,7 +51,13 @@ pub struct Runtime {
     pub quota: crate::zoho::quota::Quotas,
     /// Each connection's monday user, to recognise the connector's own changes in webhooks.
     pub monday_me: crate::monday::MeCache,
+    /// Fault injection for tests: called at the start of every job run, inside the worker's
+    /// panic guard. Never set in production.
+    job_hook: std::sync::RwLock<Option<JobHook>>,
 }
+
+/// See [`Runtime::set_job_hook`].
+pub type JobHook = Arc<dyn Fn(&crate::queue::Job) + Send + Sync>;
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -169,7 +175,32 @@ impl Runtime {
             pauses: Pauses::default(),
             quota,
             monday_me: Default::default(),
+            job_hook: Default::default(),
         }))
+    }
+
+    /// Fault injection for tests (a job that panics, a slow job); `None` removes it.
+    #[doc(hidden)]
+    pub fn set_job_hook(&self, hook: Option<JobHook>) {
+        *self.job_hook.write().unwrap_or_else(|p| p.into_inner()) = hook;
+    }
+
+    pub(crate) fn job_hook(&self) -> Option<JobHook> {
+        self.job_hook
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Holds the board for writing: this process's lock of the board, then the board's lease
+    /// row (one writer per board across processes), taken only while the running job, if any,
+    /// still holds its own lease.
+    pub async fn board_writer(
+        &self,
+        board_id: &str,
+    ) -> Result<crate::queue::BoardWriter, crate::queue::JobError> {
+        let local = self.boards.writer(board_id).await;
+        self.queue.board_writer(board_id, local).await
     }
 
     pub fn connection(&self, id: &str) -> Option<&Arc<Connection>> {

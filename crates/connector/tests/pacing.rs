@@ -38,7 +38,7 @@ fn backfill(config: &std::path::Path, extra: &[&str]) -> Command {
         // would set the rate. Power-loss durability is not what this test measures.
         .env("MLC_DATABASE__SYNCHRONOUS_FULL", "false")
         .env("MLC_WORKERS__COUNT", "8")
-        .env("MLC_WORKERS__LEASE_SECONDS", "2")
+        .env("MLC_WORKERS__LEASE_SECONDS", "3")
         .env("MLC_WORKERS__POLL_INTERVAL_MS", "20")
         .env("MLC_WORKERS__BACKOFF_BASE_MS", "50");
     cmd

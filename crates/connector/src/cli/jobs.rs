@@ -14,6 +14,11 @@ pub(super) async fn list(cli: &Cli, state: Option<JobState>, limit: i64) -> anyh
         "queued {} · running {} · done {} · dead {}",
         s.queued, s.running, s.done, s.dead
     );
+    for (kind, n) in queue.unknown_kinds().await? {
+        println!(
+            "{n} queued job(s) of kind `{kind}`, which this version does not run: they stay queued for a newer version sharing this database"
+        );
+    }
     for line in crate::zoho::status::status_lines(queue.store()).await? {
         println!("{line}");
     }

@@ -46,7 +46,49 @@ pub struct Config {
     /// Keys that encrypt refresh tokens stored by `connect` (see [`SecretsConfig`]).
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// How long finished jobs and raw webhook events are kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
+
+/// Retention of finished work: a pruner in `serve` deletes older rows in small batches at
+/// start and every hour. Queued and running jobs are never deleted, and a webhook event is
+/// kept as long as a job it created is kept.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Raw webhook events, counted from their arrival.
+    pub events_days: u32,
+    /// Done jobs, counted from when they finished.
+    pub jobs_days: u32,
+    /// Dead jobs (kept longer so they can still be replayed).
+    pub dead_jobs_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            events_days: 30,
+            jobs_days: 14,
+            dead_jobs_days: 90,
+        }
+    }
+}
+
+impl RetentionConfig {
+    pub fn retention(&self) -> crate::queue::Retention {
+        let days = |d: u32| std::time::Duration::from_secs(u64::from(d) * 86_400);
+        crate::queue::Retention {
+            done_jobs: days(self.jobs_days),
+            dead_jobs: days(self.dead_jobs_days),
+            events: days(self.events_days),
+        }
+    }
+}
+
+/// Allowed `workers.lease_seconds`: a worker renews its lease every third of it (at least a
+/// second apart), and a lease over an hour would hold a stuck job too long.
+pub const LEASE_SECONDS: std::ops::RangeInclusive<u64> = 3..=3600;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -348,6 +390,7 @@ impl Config {
             monday: MondayConfig::default(),
             connections: Vec::new(),
             secrets: SecretsConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 
@@ -383,6 +426,29 @@ impl Config {
         }
         if self.workers.count == 0 {
             return Err(err("workers.count".into(), "must be at least 1".into()));
+        }
+        if !LEASE_SECONDS.contains(&self.workers.lease_seconds) {
+            return Err(err(
+                "workers.lease_seconds".into(),
+                format!(
+                    "is {}; use {} to {} seconds (a worker renews its lease every third of it; 60 is a good value)",
+                    self.workers.lease_seconds,
+                    LEASE_SECONDS.start(),
+                    LEASE_SECONDS.end()
+                ),
+            ));
+        }
+        for (key, days) in [
+            ("retention.events_days", self.retention.events_days),
+            ("retention.jobs_days", self.retention.jobs_days),
+            ("retention.dead_jobs_days", self.retention.dead_jobs_days),
+        ] {
+            if !(1..=3650).contains(&days) {
+                return Err(err(
+                    key.into(),
+                    format!("is {days}; keep between 1 and 3650 days"),
+                ));
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for (i, c) in self.connections.iter().enumerate() {

@@ -80,9 +80,9 @@ pub enum JobState {
     Queued,
     /// Claimed by a worker holding a lease.
     Running,
-    /// Finished; pruned after `workers.retention_hours`.
+    /// Finished; pruned after `retention.jobs_days` (dead ones after `retention.dead_jobs_days`).
     Done,
-    /// Failed for good, with a reason; replayable.
+    /// Failed for good, with a reason; replayable until pruned.
     Dead,
 }
 

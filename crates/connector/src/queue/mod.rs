@@ -9,7 +9,19 @@
 //!    re-claimed), the stale worker's update changes nothing.
 //!
 //! Retryable failures go back to `queued` with a later `run_at`; permanent ones go to `dead` with
-//! their reason and can be replayed. A job whose worker died is claimed again once its lease expires.
+//! their reason and can be replayed. A job whose worker died is claimed again once its lease
+//! expires, or within seconds when its whole process died: every process working the queue
+//! registers an instance and beats every second ([`instances`]); the running jobs of an
+//! instance that stopped beating are free.
+//!
+//! Claims are fair across connections: each claim serves the connection with the fewest
+//! running jobs first (then the one served least recently), so one organization's backlog does
+//! not hold another's webhook behind it. Within a connection, priority order holds.
+//!
+//! While a job runs, its lease is its right to write: every transition is fenced on the lease
+//! token, and the job's board and item writes check it first ([`fence`]); a worker that lost its
+//! lease stops before its next write. One writer per monday board holds across processes
+//! through a lease row in the store ([`boards`]).
 
 //!
 //! The queue is the engine under the sync flows: it owns the job kinds and states
@@ -17,25 +29,34 @@
 //! one-transaction intake of webhooks ([`intake`]), and every query on the jobs table
 //! ([`queries`]): other modules ask it by name instead of writing SQL against its tables.
 
+pub mod boards;
+pub mod fence;
 mod gauges;
+pub mod instances;
 mod intake;
 pub mod kinds;
 pub mod outcome;
 mod pauses;
 mod queries;
+pub mod retention;
 mod retry;
 
+pub use boards::BoardWriter;
+pub use fence::{ensure_lease_held, JobLease};
 pub use gauges::{DepthRow, LagRow};
 pub use intake::{EventInsert, Inserted};
 pub use kinds::{priority, JobKind, JobPayload, JobState, StatusChange};
 pub use outcome::{connection_status, next_utc_midnight_ms, JobError, Upstream};
 pub use pauses::Pauses;
 pub use queries::{queued_jobs, wake_parked, BackfillProgress, HistoryLine};
+pub use retention::{Pruned, Retention};
 pub use retry::RetryPolicy;
 
 use crate::clock::SharedClock;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A job to insert.
@@ -71,6 +92,8 @@ pub struct Job {
     pub document_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The process (queue instance) holding the lease of a running job.
+    pub instance: Option<String>,
 }
 
 /// Inserts one job on any executor (a pool or an open transaction).
@@ -116,6 +139,10 @@ pub struct Queue {
     clock: SharedClock,
     lease: Duration,
     intake: intake::IntakeWriter,
+    /// This process in `queue_instances` and `jobs.instance`.
+    instance: Arc<str>,
+    /// When this process last served each connection (a claim counter), for round-robin.
+    served: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl Queue {
@@ -125,7 +152,18 @@ impl Queue {
             clock,
             lease,
             intake: Default::default(),
+            instance: uuid::Uuid::new_v4().to_string().into(),
+            served: Arc::default(),
         }
+    }
+
+    /// This process's id in the queue tables.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    pub fn lease(&self) -> Duration {
+        self.lease
     }
 
     pub fn clock(&self) -> &SharedClock {
@@ -140,26 +178,87 @@ impl Queue {
         insert_job(self.store.pool(), job, None, self.clock.now_ms()).await
     }
 
-    /// Claims a running job whose lease expired (its worker died), else the most urgent due job.
-    /// Two short statements, each able to use an index: the rescue looks only at running jobs,
-    /// the main scan walks queued jobs in priority order and stops at the first one due.
+    /// Claims a running job whose lease expired or whose process stopped beating (its worker
+    /// died), else the most urgent due job of the connection served least (fewest running
+    /// jobs, then least recently). Each statement can use an index: the rescue looks only at
+    /// running jobs, the main scan walks one connection's queued jobs in priority order and
+    /// stops at the first one due.
     pub async fn claim(&self) -> anyhow::Result<Option<Job>> {
         if let Some(job) = self
             .claim_where(
                 "jobs_lease",
-                "j.state = 'running' AND j.lease_expires_at <= ?3",
+                &format!(
+                    "j.state = 'running' AND (j.lease_expires_at <= ?3 OR {})",
+                    instances::stale_sql("j.instance", "?3")
+                ),
                 "j.lease_expires_at",
+                None,
             )
             .await?
         {
             return Ok(Some(job));
         }
-        self.claim_where(
-            "jobs_claim",
-            "j.state = 'queued' AND j.run_at <= ?3",
-            "j.priority DESC, j.run_at, j.id",
+        for connection in self.connections_by_turn().await? {
+            if let Some(job) = self
+                .claim_where(
+                    "jobs_claim_connection",
+                    "j.state = 'queued' AND j.connection_id = ?4 AND j.run_at <= ?3",
+                    "j.priority DESC, j.run_at, j.id",
+                    Some(&connection),
+                )
+                .await?
+            {
+                self.mark_served(&connection);
+                return Ok(Some(job));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Connections with queued jobs, in the order they should be served: fewest running jobs
+    /// (in any process) first, then the one this process served least recently. The distinct
+    /// connections are found by skipping through the index (one seek per connection).
+    async fn connections_by_turn(&self) -> anyhow::Result<Vec<String>> {
+        let waiting: Vec<(String,)> = sqlx::query_as(
+            "WITH RECURSIVE c(id) AS (
+                SELECT MIN(connection_id) FROM jobs INDEXED BY jobs_claim_connection WHERE state = 'queued'
+                UNION ALL
+                SELECT (SELECT MIN(connection_id) FROM jobs INDEXED BY jobs_claim_connection
+                        WHERE state = 'queued' AND connection_id > c.id)
+                FROM c WHERE c.id IS NOT NULL)
+             SELECT id FROM c WHERE id IS NOT NULL",
         )
-        .await
+        .fetch_all(self.store.pool())
+        .await?;
+        if waiting.len() <= 1 {
+            return Ok(waiting.into_iter().map(|(c,)| c).collect());
+        }
+        let running: HashMap<String, i64> = sqlx::query_as(
+            "SELECT connection_id, COUNT(*) FROM jobs INDEXED BY jobs_lease WHERE state = 'running' GROUP BY connection_id",
+        )
+        .fetch_all(self.store.pool())
+        .await?
+        .into_iter()
+        .collect();
+        let served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        let mut order: Vec<(i64, u64, String)> = waiting
+            .into_iter()
+            .map(|(c,)| {
+                (
+                    running.get(&c).copied().unwrap_or(0),
+                    served.get(&c).copied().unwrap_or(0),
+                    c,
+                )
+            })
+            .collect();
+        order.sort();
+        Ok(order.into_iter().map(|(_, _, c)| c).collect())
+    }
+
+    fn mark_served(&self, connection: &str) {
+        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        let next = served.values().copied().max().unwrap_or(0) + 1;
+        served.insert(connection.to_string(), next);
     }
 
     /// `INDEXED BY` pins the plan: left to itself SQLite filters on `run_at` and sorts every
@@ -170,22 +269,27 @@ impl Queue {
         index: &str,
         candidates: &str,
         order: &str,
+        connection: Option<&str>,
     ) -> anyhow::Result<Option<Job>> {
         let now = self.clock.now_ms();
         let token = uuid::Uuid::new_v4().to_string();
         let lease_until = now + self.lease.as_millis() as i64;
         // `index`, `candidates` and `order` are fixed strings from this file, never input.
         let known = known_kinds_sql();
+        let live = format!(
+            "r.state = 'running' AND r.lease_expires_at > ?3 AND NOT {}",
+            instances::stale_sql("r.instance", "?3")
+        );
         let sql = format!(
             "UPDATE jobs SET state = 'running', lease_token = ?1, lease_expires_at = ?2,
-                    attempts = attempts + 1, updated_at = ?3
+                    attempts = attempts + 1, updated_at = ?3, instance = ?5
              WHERE id = (
                 SELECT j.id FROM jobs j INDEXED BY {index}
                 WHERE {candidates} AND j.kind IN ({known})
                   AND (j.document_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM jobs r INDEXED BY jobs_document
                         WHERE r.document_key = j.document_key AND r.id <> j.id
-                          AND r.state = 'running' AND r.lease_expires_at > ?3))
+                          AND {live}))
                 ORDER BY {order}
                 LIMIT 1)
              RETURNING *"
@@ -194,6 +298,8 @@ impl Queue {
             .bind(&token)
             .bind(lease_until)
             .bind(now)
+            .bind(connection)
+            .bind(&*self.instance)
             .fetch_optional(self.store.pool())
             .await?;
         Ok(job)
@@ -232,7 +338,7 @@ impl Queue {
     pub async fn park(&self, job: &Job, until_ms: i64, reason: &str) -> anyhow::Result<bool> {
         let r = sqlx::query(
             "UPDATE jobs SET state = 'queued', run_at = ?1, last_error = ?2, attempts = MAX(attempts - 1, 0),
-                    lease_token = NULL, lease_expires_at = NULL, updated_at = ?3
+                    lease_token = NULL, lease_expires_at = NULL, instance = NULL, updated_at = ?3
              WHERE id = ?4 AND lease_token = ?5 AND state = 'running'",
         )
         .bind(until_ms)
@@ -260,7 +366,7 @@ impl Queue {
     ) -> anyhow::Result<bool> {
         let r = sqlx::query(
             "UPDATE jobs SET state = ?1, run_at = COALESCE(?2, run_at), last_error = COALESCE(?3, last_error),
-                    lease_token = NULL, lease_expires_at = NULL, updated_at = ?4
+                    lease_token = NULL, lease_expires_at = NULL, instance = NULL, updated_at = ?4
              WHERE id = ?5 AND lease_token = ?6 AND state = 'running'",
         )
         .bind(state.as_str())
@@ -290,6 +396,15 @@ impl Queue {
             }
         }
         Ok(s)
+    }
+
+    /// Queued jobs of kinds this version does not run (written by a newer version), per kind.
+    pub async fn unknown_kinds(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let sql = format!(
+            "SELECT kind, COUNT(*) FROM jobs WHERE state = 'queued' AND kind NOT IN ({}) GROUP BY kind ORDER BY kind",
+            known_kinds_sql()
+        );
+        Ok(sqlx::query_as(&sql).fetch_all(self.store.pool()).await?)
     }
 
     /// Jobs in one state, newest first.

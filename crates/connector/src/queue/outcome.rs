@@ -57,6 +57,10 @@ pub enum JobError {
     /// Not this job's fault (quota exhausted, reconnect needed): wait without spending an attempt.
     #[error("{reason}")]
     Park { until_ms: i64, reason: String },
+    /// This worker no longer holds the job's lease (another worker took it over): stop without
+    /// writing anything, the new holder does the work.
+    #[error("the job's lease passed to another worker")]
+    LeaseLost,
 }
 
 impl JobError {

@@ -170,3 +170,97 @@ async fn many_concurrent_claimers_take_each_job_exactly_once() {
     assert_eq!(n, 200);
     assert_eq!(all.len(), 200);
 }
+
+fn job_of(connection: &str) -> NewJob {
+    NewJob {
+        connection_id: connection.into(),
+        ..job(None, 100)
+    }
+}
+
+/// Issue 7 §2.5: claims serve the connection with the fewest running jobs first.
+#[tokio::test]
+async fn claims_take_turns_across_connections() {
+    let (q, _c, _d) = queue().await;
+    for _ in 0..3 {
+        q.enqueue(&job_of("a")).await.unwrap();
+    }
+    q.enqueue(&job_of("b")).await.unwrap();
+    let first = q.claim().await.unwrap().expect("job");
+    let second = q.claim().await.unwrap().expect("job");
+    assert_ne!(
+        first.connection_id, second.connection_id,
+        "the second claim goes to the other connection"
+    );
+}
+
+/// Issue 7 §2.7: the running jobs of a process that stopped beating are claimed again long
+/// before their lease expires, and the old holder's writes change nothing.
+#[tokio::test]
+async fn a_silent_instance_loses_its_jobs_within_seconds() {
+    let (q1, clock, _d) = queue().await;
+    let q2 = Queue::new(
+        q1.store().clone(),
+        q1.clock().clone(),
+        Duration::from_secs(30),
+    );
+    q1.beat().await.unwrap();
+    q2.beat().await.unwrap();
+    q1.enqueue(&job(Some("doc"), 0)).await.unwrap();
+    let held = q1.claim().await.unwrap().expect("job");
+    assert!(
+        q2.claim().await.unwrap().is_none(),
+        "a live holder keeps it"
+    );
+    clock.advance(chrono::Duration::milliseconds(
+        instances::DEAD_AFTER_MS + 1_000,
+    ));
+    q2.beat().await.unwrap();
+    let taken = q2.claim().await.unwrap().expect("taken back");
+    assert_eq!(taken.id, held.id);
+    assert_eq!(taken.instance.as_deref(), Some(q2.instance()));
+    assert!(
+        !q1.complete(&held).await.unwrap(),
+        "the old holder is fenced"
+    );
+    // Its write checks fail too.
+    let stale = JobLease {
+        queue: q1.clone(),
+        job_id: held.id,
+        token: held.lease_token.clone().unwrap(),
+    };
+    let r = stale.clone().scope(ensure_lease_held()).await;
+    assert!(matches!(r, Err(JobError::LeaseLost)), "{r:?}");
+    let local = Arc::new(tokio::sync::Mutex::new(())).lock_owned().await;
+    let r = stale.scope(q1.board_writer("board", local)).await;
+    assert!(matches!(r, Err(JobError::LeaseLost)), "{r:?}");
+    assert!(q1.complete(&taken).await.is_ok());
+}
+
+/// Issue 7 §2.7: one writer per board across queues on one database.
+#[tokio::test]
+async fn a_board_has_one_writer_across_queues() {
+    let (q1, _clock, _d) = queue().await;
+    let q2 = Queue::new(
+        q1.store().clone(),
+        q1.clock().clone(),
+        Duration::from_secs(1),
+    );
+    q1.beat().await.unwrap();
+    q2.beat().await.unwrap();
+    let w1 = q1
+        .board_writer(
+            "b",
+            Arc::new(tokio::sync::Mutex::new(())).lock_owned().await,
+        )
+        .await
+        .unwrap();
+    let local = Arc::new(tokio::sync::Mutex::new(())).lock_owned().await;
+    let q2c = q2.clone();
+    let waiting = tokio::spawn(async move { q2c.board_writer("b", local).await.map(|w| w.fence) });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "the second writer waits");
+    drop(w1);
+    let fence = waiting.await.unwrap().expect("taken after release");
+    assert_eq!(fence, 2, "the fence grows with each holder");
+}

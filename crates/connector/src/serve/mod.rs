@@ -1,9 +1,10 @@
 //! The service's lifecycle in one place (svix-server's `run`): bind the listener, then run the
-//! HTTP server, the sync workers, the token refresher and the reconciliation scheduler side by
-//! side until one cancellation token fires, and stop them gracefully. Built so a test can start
+//! HTTP server, the sync workers, the token refresher, the reconciliation scheduler and the
+//! retention pruner side by side until one cancellation token fires, and stop them gracefully. Built so a test can start
 //! the whole application on port 0 (zero2prod's `Application::build`).
 
 mod http;
+mod pruner;
 pub mod refresher;
 
 use crate::clock::SharedClock;
@@ -48,6 +49,7 @@ impl Application {
         crate::telemetry::metrics::install();
         let workers = crate::sync::spawn_workers(self.runtime.clone(), cancel.clone());
         let refresher = refresher::spawn(self.runtime.clone(), cancel.clone());
+        let pruner = pruner::spawn(self.runtime.clone(), cancel.clone());
         let reconciler =
             crate::sync::reconcile::spawn_scheduler(self.runtime.clone(), cancel.clone());
         let app = crate::http::router(self.runtime.clone());
@@ -58,6 +60,7 @@ impl Application {
             let _ = w.await;
         }
         let _ = refresher.await;
+        let _ = pruner.await;
         if let Some(r) = reconciler {
             let _ = r.await;
         }

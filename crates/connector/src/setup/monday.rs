@@ -198,7 +198,7 @@ pub async fn setup_connection(
                 fresh_mapping(&id)
             }
         };
-        let _writer = rt.boards.writer(&mapping.board_id).await;
+        let _writer = rt.board_writer(&mapping.board_id).await?;
         complete_board(client, kind, &mut mapping, &mut out).await?;
         if let (Some(url), Some(status)) = (&hook, mapping.columns.status.clone()) {
             ensure_webhook(client, &mapping.board_id, url, &status, &mut out).await?;

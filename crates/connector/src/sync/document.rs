@@ -254,7 +254,7 @@ pub(crate) async fn sync_document(
         }
     }
 
-    let _writer = rt.boards.writer(&mapping.board_id).await;
+    let _writer = rt.board_writer(&mapping.board_id).await?;
     let (item_id, outcome) = match row.as_ref().and_then(|r| r.item_id.clone()) {
         Some(item) => {
             // Only the lines may have changed: then the parent item needs no write.
@@ -296,6 +296,7 @@ pub(crate) async fn sync_document(
                 .await?;
                 (item, Outcome::Updated)
             } else {
+                crate::queue::ensure_lease_held().await?;
                 rt.store
                     .mark_create_pending(
                         cid,
@@ -335,6 +336,7 @@ pub(crate) async fn sync_document(
         }
         None => None,
     };
+    crate::queue::ensure_lease_held().await?;
     rt.store
         .save_document(
             cid,
@@ -363,6 +365,7 @@ async fn update(
 ) -> Result<(), JobError> {
     let mut values = content.values.clone();
     values.insert("name", ColumnValue::Text(content.name.clone()));
+    crate::queue::ensure_lease_held().await?;
     conn.monday
         .change_column_values(
             &mapping.board_id,
@@ -392,7 +395,7 @@ async fn handle_deleted(
     if row.as_ref().is_some_and(|r| r.deleted != 0) {
         return Ok(Outcome::Deleted);
     }
-    let _writer = rt.boards.writer(&mapping.board_id).await;
+    let _writer = rt.board_writer(&mapping.board_id).await?;
     // The item may exist without the map knowing it: a create that was pending (or an earlier
     // attempt's) may have landed, and a new or restored database has no rows for older items.
     let item = match row.as_ref().and_then(|r| r.item_id.clone()) {
@@ -445,6 +448,7 @@ async fn finish_deleted(
             DeletionPolicy::Ignore => {}
         }
     }
+    crate::queue::ensure_lease_held().await?;
     rt.store
         .mark_deleted(cid, kind.as_str(), id, rt.clock.now_ms())
         .await

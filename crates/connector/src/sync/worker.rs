@@ -1,19 +1,51 @@
 //! Worker loop: claim, run with a heartbeat, record the outcome.
+//!
+//! A job runs inside its lease's scope (its writes check the lease first, see
+//! `queue::fence`) and under `catch_unwind`: a panic inside a job is a failed attempt of that
+//! job (retried, then dead), never the end of the worker.
 
 use super::{audit, document, payment, reconcile};
-use crate::queue::{Job, JobError, JobPayload};
+use crate::queue::{Job, JobError, JobLease, JobPayload};
 use crate::runtime::Runtime;
+use futures::FutureExt;
 use rand::SeedableRng;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+/// Starts the workers, and this process's queue heartbeat, which beats until the last worker
+/// has finished the job in hand (so its jobs are not taken over while it completes them).
 pub fn spawn_workers(rt: Arc<Runtime>, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
-    (0..rt.config.workers.count)
-        .map(|n| tokio::spawn(run_worker(rt.clone(), n, cancel.clone())))
-        .collect()
+    let beating = CancellationToken::new();
+    let alive = Arc::new(beating.clone().drop_guard());
+    let queue = rt.queue.clone();
+    let beat = tokio::spawn(async move {
+        match queue.start_beating(beating).await {
+            Ok(h) => {
+                let _ = h.await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "could not register this process in the queue; a crash would leave its jobs until their leases expire")
+            }
+        }
+    });
+    let mut handles: Vec<JoinHandle<()>> = (0..rt.config.workers.count)
+        .map(|n| {
+            let alive = alive.clone();
+            let rt = rt.clone();
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                run_worker(rt, n, cancel).await;
+                drop(alive);
+            })
+        })
+        .collect();
+    drop(alive);
+    handles.push(beat);
+    handles
 }
 
 pub async fn run_worker(rt: Arc<Runtime>, n: usize, cancel: CancellationToken) {
@@ -73,13 +105,31 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
         return;
     }
     let heartbeat_every = Duration::from_secs(rt.config.workers.lease_seconds.max(3) / 3);
+    let started = std::time::Instant::now();
+    let lease = JobLease {
+        queue: rt.queue.clone(),
+        job_id: job.id,
+        token: job.lease_token.clone().unwrap_or_default(),
+    };
     // The job's queue priority is its Zoho quota class (real-time first).
-    let work =
-        crate::zoho::quota::Priority::from_job_priority(job.priority).scope(execute(rt, &job));
+    let work = lease.scope(
+        crate::zoho::quota::Priority::from_job_priority(job.priority).scope(
+            AssertUnwindSafe(async {
+                if let Some(hook) = rt.job_hook() {
+                    hook(&job);
+                }
+                execute(rt, &job).await
+            })
+            .catch_unwind(),
+        ),
+    );
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
-            r = &mut work => break r,
+            r = &mut work => break r.unwrap_or_else(|panic| Err(JobError::retry(format!(
+                "the job panicked: {}; it is retried like any failure, and goes to the dead state if it keeps failing",
+                panic_message(panic.as_ref())
+            )))),
             _ = tokio::time::sleep(heartbeat_every) => {
                 match rt.queue.heartbeat(&job).await {
                     Ok(true) => {}
@@ -94,8 +144,21 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             }
         }
     };
+    let outcome = match &result {
+        Ok(()) => "done",
+        Err(JobError::LeaseLost) => "lost_lease",
+        Err(JobError::Permanent(_)) => "dead",
+        Err(JobError::Retry { .. }) if job.attempts >= job.max_attempts => "dead",
+        Err(JobError::Retry { .. }) => "retry",
+        Err(_) => "parked",
+    };
+    crate::telemetry::metrics::job_finished(job.kind.as_str(), outcome, started.elapsed());
     let recorded = match result {
         Ok(()) => rt.queue.complete(&job).await,
+        Err(JobError::LeaseLost) => {
+            tracing::warn!("lost the lease while working; stopped before the next write, the new holder does the job");
+            return;
+        }
         Err(JobError::Permanent(reason)) => {
             tracing::error!(%reason, "job failed permanently");
             rt.queue.kill(&job, &reason).await
@@ -152,6 +215,16 @@ async fn run_one(rt: &Runtime, job: Job, rng: &mut impl rand::Rng) {
             tracing::error!(error = %format!("{e:#}"), "could not record the job outcome; it will run again after its lease")
         }
     }
+}
+
+/// The text of a panic (`panic!("…")` carries a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    text.chars().take(300).collect()
 }
 
 async fn execute(rt: &Runtime, job: &Job) -> Result<(), JobError> {

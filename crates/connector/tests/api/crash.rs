@@ -18,7 +18,7 @@ fn start(config: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ml-connector"))
         .args(["serve", "--config"])
         .arg(config)
-        .env("MLC_WORKERS__LEASE_SECONDS", "2")
+        .env("MLC_WORKERS__LEASE_SECONDS", "3")
         .env("MLC_WORKERS__POLL_INTERVAL_MS", "50")
         .env("MLC_WORKERS__BACKOFF_BASE_MS", "50")
         .env("RUST_LOG", "warn")

@@ -8,6 +8,7 @@ mod cli;
 mod connect;
 mod crash;
 mod demo;
+mod guarantees_queue;
 mod guarantees_sync;
 mod hardening;
 mod helpers;

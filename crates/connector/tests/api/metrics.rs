@@ -58,6 +58,12 @@ async fn figures_move_when_a_document_syncs() {
     );
     assert!(value(&after, rejected) >= value(&before, rejected) + 1.0);
     assert!(value(&after, &monday_calls) >= value(&before, &monday_calls) + 1.0);
+    let jobs_done = r#"mlc_jobs_finished_total{kind="sync_document",outcome="done"}"#;
+    assert!(
+        value(&after, jobs_done) >= value(&before, jobs_done) + 1.0,
+        "{after}"
+    );
+    assert!(after.contains("mlc_job_run_seconds_bucket"), "{after}");
     // Gauges are this database's: exact.
     assert!(value(&after, &done) >= 1.0, "{after}");
     assert_eq!(

@@ -287,12 +287,14 @@ pub(crate) async fn apply(
         // A crash between monday applying these creates and the map being saved must not lead
         // to creating them again: with the map cleared first, the next attempt reads the
         // item's subitems back and adopts them.
+        crate::queue::ensure_lease_held().await?;
         rt.store
             .set_subitems(&conn.config.id, t.doc.kind.as_str(), &t.doc.id, None)
             .await
             .map_err(store_err)?;
     }
     let key = ops_key(conn, t.doc, t.item_id, &plan.board.id, &ops);
+    crate::queue::ensure_lease_held().await?;
     let results = match conn
         .monday
         .apply_subitem_ops_with_labels(
@@ -403,6 +405,7 @@ async fn save_partial(
     );
     let lmt = t.doc.last_modified_time.map(|x| x.timestamp_millis());
     let json = map.map(to_json);
+    crate::queue::ensure_lease_held().await?;
     rt.store
         .save_document(
             cid,

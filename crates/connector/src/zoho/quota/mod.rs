@@ -40,12 +40,16 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use zoho_books::{BooksClient, BooksError};
 
-/// Longest a real-time caller waits in line for a slot; beyond it the job is parked instead.
+/// Longest a real-time caller outside a job (a command) waits in line for a slot.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(5);
 /// Background callers wait in line only briefly: a worker waiting for a backfill slot is a
 /// worker real-time jobs cannot use, so longer waits park the job (back to the queue, due
 /// when the slot frees) and free the worker.
 const MAX_BACKGROUND_INLINE_WAIT: Duration = Duration::from_millis(250);
+/// Longest a queued job's call waits in line for a slot, whatever its class.
+const JOB_INLINE_WAIT: Duration = Duration::from_millis(250);
+/// When only the end of calls in flight can free a slot, a parked job looks again after this.
+const BUSY_RETRY: Duration = Duration::from_millis(250);
 /// How often a waiter looks again when only another process's call can free its slot.
 const POLL: Duration = Duration::from_millis(20);
 /// Cached plan information is read again after this long (another instance may learn it).
@@ -180,13 +184,29 @@ impl Quotas {
 
     /// Waits for a slot for one call. Hold the permit for the call's duration, then
     /// [`Permit::finish`] it with the answer.
+    ///
+    /// Inside a queued job the wait is short ([`JOB_INLINE_WAIT`]): a worker waiting on one
+    /// organization's budget is a worker no other organization can use, so past it the job
+    /// is parked (back to the queue, due when the slot frees) and the worker moves on.
     pub async fn acquire(&self, org: &str, priority: Priority) -> Result<Permit, QuotaError> {
+        let in_job = crate::queue::JobLease::current().is_some();
+        let max_inline = match (in_job, priority.is_background()) {
+            (true, _) => JOB_INLINE_WAIT,
+            (false, true) => MAX_BACKGROUND_INLINE_WAIT,
+            (false, false) => MAX_INLINE_WAIT,
+        };
+        let deadline = tokio::time::Instant::now() + max_inline;
+        let busy = |until_ms: i64| {
+            QuotaError::Wait {
+            until_ms,
+            reason: format!("Zoho API budget of organization {org} is in use; waiting for the window to move on"),
+        }
+        };
         let turn = self.turn(org, priority.is_background());
-        let _turn = turn.lock().await;
-        let max_inline = if priority.is_background() {
-            MAX_BACKGROUND_INLINE_WAIT
-        } else {
-            MAX_INLINE_WAIT
+        let Ok(_turn) = tokio::time::timeout_at(deadline, turn.lock()).await else {
+            return Err(busy(
+                self.inner.clock.now_ms() + BUSY_RETRY.as_millis() as i64,
+            ));
         };
         loop {
             let released = self.inner.released.notified();
@@ -195,14 +215,12 @@ impl Quotas {
                 Err(r) => r,
             };
             let now = self.inner.clock.now_ms();
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match refusal {
-                Refusal::Stop { until_ms, reason } => return Err(QuotaError::Wait { until_ms, reason }),
-                Refusal::Until(t) if t - now > max_inline.as_millis() as i64 => {
-                    return Err(QuotaError::Wait {
-                        until_ms: t,
-                        reason: format!("Zoho API budget of organization {org} is in use; waiting for the window to move on"),
-                    })
+                Refusal::Stop { until_ms, reason } => {
+                    return Err(QuotaError::Wait { until_ms, reason })
                 }
+                Refusal::Until(t) if t - now > left.as_millis() as i64 => return Err(busy(t)),
                 Refusal::Until(t) => {
                     // The slot frees at `t` at the latest; a call of ours ending may free one sooner.
                     let wait = Duration::from_millis((t - now).max(1) as u64);
@@ -211,9 +229,12 @@ impl Quotas {
                         _ = released => {}
                     }
                 }
+                Refusal::Release if left.is_zero() => {
+                    return Err(busy(now + BUSY_RETRY.as_millis() as i64))
+                }
                 Refusal::Release => {
                     tokio::select! {
-                        _ = tokio::time::sleep(POLL) => {}
+                        _ = tokio::time::sleep(POLL.min(left)) => {}
                         _ = released => {}
                     }
                 }

@@ -448,3 +448,46 @@ async fn calls_in_flight_of_a_killed_process_are_closed_by_the_survivors() {
         "the dead process's slot is free again"
     );
 }
+
+/// Issue 7 §2.5: a worker does not wait on one organization's budget. Inside a job, a call
+/// whose organization has every concurrent slot taken is parked after a short wait instead of
+/// holding the worker. Fails before the change: the wait for a slot released by another call
+/// had no bound (the timeout below fired).
+#[tokio::test]
+async fn inside_a_job_a_full_organization_parks_the_job_instead_of_holding_the_worker() {
+    let f = fixture(small()).await;
+    let mut held = Vec::new();
+    for n in 0..3 {
+        held.push(
+            take(&f.quotas, Priority::Realtime)
+                .await
+                .unwrap_or_else(|r| panic!("{n}: {r:?}")),
+        );
+    }
+    let lease = crate::queue::JobLease {
+        queue: crate::queue::Queue::new(
+            f.store.clone(),
+            Arc::new(f.clock.clone()),
+            Duration::from_secs(30),
+        ),
+        job_id: 1,
+        token: "t".into(),
+    };
+    let started = std::time::Instant::now();
+    let waited = tokio::time::timeout(
+        Duration::from_secs(3),
+        lease.scope(f.quotas.acquire(ORG, Priority::Realtime)),
+    )
+    .await
+    .expect("the worker was held waiting for the organization's slots");
+    let err = waited.expect_err("no slot is free");
+    let job: crate::queue::JobError = err.into();
+    assert!(
+        matches!(job, crate::queue::JobError::Park { .. }),
+        "{job:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    for p in held {
+        done(p).await;
+    }
+}
