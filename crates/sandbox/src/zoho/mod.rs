@@ -36,7 +36,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use config::{ZohoSandboxConfig, ZohoStats};
+pub use config::{TokenFault, ZohoSandboxConfig, ZohoStats};
 pub use payments::PaymentKind;
 pub use state::DocumentKind;
 pub use webhooks::{
@@ -456,6 +456,12 @@ impl ZohoSandbox {
     /// instead of the data centre's own; `None` restores the normal answer.
     pub fn answer_api_domain(&self, api_domain: Option<Url>) {
         self.state.lock().api_domain_answer = api_domain;
+    }
+
+    /// Makes every token request fail with `fault` until it is cleared with `None` (throttling,
+    /// an outage, a revoked grant), so tests can count what a client sends meanwhile.
+    pub fn set_token_fault(&self, fault: Option<TokenFault>) {
+        self.state.lock().token_fault = fault;
     }
 
     /// Every token-endpoint call, refused ones included.
