@@ -11,6 +11,7 @@ mod credentials;
 mod documents;
 mod oauth_states;
 pub mod quota_ledger;
+mod tokens;
 mod writes;
 mod zoho_webhooks;
 
@@ -18,6 +19,7 @@ pub use audit::{AuditRow, NewAuditEntry};
 pub use connections::ConnectionRow;
 pub use credentials::{GrantRow, DC_MISMATCH_REASON_PREFIX, RECONNECT_REASON_PREFIX};
 pub use documents::DocumentRow;
+pub use tokens::{TokenFailure, TokenRow};
 pub use oauth_states::{ClaimedState, Exchange, PendingChoice};
 pub use writes::Write;
 
