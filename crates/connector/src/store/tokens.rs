@@ -163,7 +163,11 @@ impl Store {
 
     /// Releases `holder`'s lock without a result (the request was not sent, or its error needs
     /// a person rather than a backoff).
-    pub async fn release_token_lock(&self, connection_id: &str, holder: &str) -> anyhow::Result<()> {
+    pub async fn release_token_lock(
+        &self,
+        connection_id: &str,
+        holder: &str,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE zoho_tokens SET lock_holder = NULL, lock_until = 0
              WHERE connection_id = ?1 AND lock_holder = ?2",

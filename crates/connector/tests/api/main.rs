@@ -18,6 +18,7 @@ mod reconcile;
 mod subitems;
 mod sweep;
 mod sync;
+mod tokens;
 mod trace;
 mod webhooks;
 mod zoho_setup;

@@ -96,7 +96,8 @@ async fn token(
 fn injected_fault(inner: &mut Inner) -> Option<Response> {
     let fault = inner.token_fault.clone()?;
     inner.token_requests += 1;
-    let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Some(match fault {
         TokenFault::AccessDenied { http_status } => (
             status(http_status),

@@ -63,14 +63,20 @@ mod tests {
         assert_eq!(delay(t, 5, 0.0), Duration::from_secs(600));
         assert_eq!(delay(t, 500, 0.0), Duration::from_secs(600));
         assert_eq!(delay(t, 1, 1.0), Duration::from_secs(48));
-        assert_eq!(delay(FailureKind::Transient, 1, 0.0), Duration::from_secs(5));
+        assert_eq!(
+            delay(FailureKind::Transient, 1, 0.0),
+            Duration::from_secs(5)
+        );
         assert_eq!(
             delay(FailureKind::Transient, 9, 0.0),
             Duration::from_secs(300)
         );
         for n in 1..20 {
             let d = jittered(t, n);
-            assert!(d <= Duration::from_secs(600) && d >= delay(t, n, 1.0), "{d:?}");
+            assert!(
+                d <= Duration::from_secs(600) && d >= delay(t, n, 1.0),
+                "{d:?}"
+            );
         }
         assert_eq!(FailureKind::parse(t.as_str()), t);
         assert_eq!(

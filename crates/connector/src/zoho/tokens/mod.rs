@@ -210,7 +210,9 @@ impl TokenCache {
                     .save_access_token(
                         &self.connection,
                         &self.shared.holder,
-                        sealed.as_ref().map(|s| (s.ciphertext.as_slice(), s.key_version)),
+                        sealed
+                            .as_ref()
+                            .map(|s| (s.ciphertext.as_slice(), s.key_version)),
                         fresh.expires_at.timestamp_millis(),
                         now,
                     )
@@ -224,7 +226,9 @@ impl TokenCache {
                 Ok(token)
             }
             Outcome::BackOff(kind, message) => {
-                let failures = u32::try_from(failures.max(0)).unwrap_or(u32::MAX).saturating_add(1);
+                let failures = u32::try_from(failures.max(0))
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(1);
                 let wait = backoff::jittered(kind, failures);
                 let now = self.clock.now_ms();
                 let retry_at = now + wait.as_millis() as i64;
@@ -247,7 +251,9 @@ impl TokenCache {
                     tracing::warn!(connection = %self.connection, error = %format!("{e:#}"), "could not record the token backoff for other processes");
                 }
                 local.backoff = Some((retry_at, kind, message));
-                Err(self.local_backoff(&local).unwrap_or(TokenError::Throttled { retry_in: wait }))
+                Err(self
+                    .local_backoff(&local)
+                    .unwrap_or(TokenError::Throttled { retry_in: wait }))
             }
             Outcome::Fail(e) => {
                 self.release().await;
@@ -310,7 +316,12 @@ impl TokenCache {
             return;
         };
         if let Some(ct) = &c.ct {
-            if let Err(e) = self.shared.store.drop_access_token(&self.connection, ct).await {
+            if let Err(e) = self
+                .shared
+                .store
+                .drop_access_token(&self.connection, ct)
+                .await
+            {
                 tracing::warn!(connection = %self.connection, error = %format!("{e:#}"), "could not drop the refused access token from the store");
             }
         }
