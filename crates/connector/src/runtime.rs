@@ -7,7 +7,7 @@ use crate::monday::Boards;
 use crate::queue::{Pauses, Queue, RetryPolicy};
 use crate::store::Store;
 use crate::zoho::secrets::StoredRefreshToken;
-use crate::zoho::tokens::TokenCache;
+use crate::zoho::tokens::{SharedTokens, TokenCache};
 use crate::zoho::ZohoApi;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -123,6 +123,7 @@ impl Runtime {
                     c.zoho.refresh_token.clone(),
                 )),
                 clock.clone(),
+                SharedTokens::new(store.clone(), keyring.clone()),
             );
             let books = BooksClient::new(
                 http.clone(),

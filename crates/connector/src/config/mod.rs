@@ -75,17 +75,6 @@ impl Default for RetentionConfig {
     }
 }
 
-impl RetentionConfig {
-    pub fn retention(&self) -> crate::queue::Retention {
-        let days = |d: u32| std::time::Duration::from_secs(u64::from(d) * 86_400);
-        crate::queue::Retention {
-            done_jobs: days(self.jobs_days),
-            dead_jobs: days(self.dead_jobs_days),
-            events: days(self.events_days),
-        }
-    }
-}
-
 /// Allowed `workers.lease_seconds`: a worker renews its lease every third of it (at least a
 /// second apart), and a lease over an hour would hold a stuck job too long.
 pub const LEASE_SECONDS: std::ops::RangeInclusive<u64> = 3..=3600;

@@ -20,6 +20,17 @@ pub struct Retention {
     pub events: Duration,
 }
 
+impl From<&crate::config::RetentionConfig> for Retention {
+    fn from(c: &crate::config::RetentionConfig) -> Self {
+        let days = |d: u32| Duration::from_secs(u64::from(d) * 86_400);
+        Retention {
+            done_jobs: days(c.jobs_days),
+            dead_jobs: days(c.dead_jobs_days),
+            events: days(c.events_days),
+        }
+    }
+}
+
 /// What one pass removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pruned {

@@ -11,7 +11,7 @@ const EVERY: Duration = Duration::from_secs(3600);
 
 pub fn spawn(rt: Arc<Runtime>, cancel: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let retention = rt.config.retention.retention();
+        let retention = crate::queue::Retention::from(&rt.config.retention);
         loop {
             match rt.queue.prune(&retention).await {
                 Ok(p) if p.jobs + p.events > 0 => {

@@ -41,6 +41,9 @@ impl Store {
         .bind(now_ms)
         .execute(self.pool())
         .await?;
+        // The access token stored for the old grant, and any backoff its failures left, no
+        // longer apply: every process fetches a token from the new grant when it needs one.
+        self.reset_access_token(grant.connection_id, now_ms).await?;
         Ok(())
     }
 

@@ -12,6 +12,7 @@ mod documents;
 mod oauth_states;
 pub mod operator;
 pub mod quota_ledger;
+mod tokens;
 mod writes;
 mod zoho_webhooks;
 
@@ -20,6 +21,7 @@ pub use connections::ConnectionRow;
 pub use credentials::{GrantRow, DC_MISMATCH_REASON_PREFIX, RECONNECT_REASON_PREFIX};
 pub use documents::DocumentRow;
 pub use oauth_states::{ClaimedState, Exchange, PendingChoice};
+pub use tokens::{TokenFailure, TokenRow};
 pub use writes::Write;
 
 use crate::config::DatabaseConfig;
@@ -44,6 +46,24 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+}
+
+/// Two processes started at once on a new database (`serve` beside `backfill`) both apply the
+/// migrations; the loser of that race sees "database is locked" or a migration the other just
+/// recorded. Applied migrations are skipped on the next run, so trying again settles it.
+async fn migrate_retrying(pool: &SqlitePool) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match MIGRATOR.run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                tracing::debug!(error = %e, attempt, "applying migrations raced another process; trying again");
+                tokio::time::sleep(Duration::from_millis(100 + 50 * attempt)).await;
+            }
+            Err(e) => return Err(e).context("could not apply database migrations"),
+        }
+    }
 }
 
 impl Store {
@@ -102,10 +122,7 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("could not open the database at {url}"))?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .context("could not apply database migrations")?;
+        migrate_retrying(&pool).await?;
         Ok(Store { pool })
     }
 

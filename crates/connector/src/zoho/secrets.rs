@@ -168,6 +168,40 @@ pub async fn rotate(
             report.raced += 1;
         }
     }
+    // Stored access tokens follow the key too; one that cannot be opened is dropped (a new
+    // one is fetched when needed) rather than blocking the rotation.
+    for row in store.token_rows().await? {
+        let (Some(ct), Some(v)) = (&row.access_token_ct, row.key_version) else {
+            continue;
+        };
+        if v == current as i64 {
+            continue;
+        }
+        let field = crate::zoho::tokens::ACCESS_TOKEN_FIELD;
+        let sealed = Sealed {
+            ciphertext: ct.clone(),
+            key_version: u32::try_from(v).unwrap_or(u32::MAX),
+        };
+        let resealed = keyring
+            .open(&row.connection_id, field, &sealed)
+            .and_then(|t| keyring.seal(&row.connection_id, field, &t))
+            .ok();
+        store
+            .reseal_access_token(
+                &row.connection_id,
+                ct,
+                resealed
+                    .as_ref()
+                    .map(|s| (s.ciphertext.as_slice(), s.key_version)),
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "could not re-encrypt the stored access token of connection {}",
+                    row.connection_id
+                )
+            })?;
+    }
     Ok(report)
 }
 

@@ -368,7 +368,9 @@ async fn old_finished_jobs_and_events_are_pruned_and_open_work_is_kept() {
     let pruned = app
         .rt
         .queue
-        .prune(&app.rt.config.retention.retention())
+        .prune(&ml_connector::queue::Retention::from(
+            &app.rt.config.retention,
+        ))
         .await
         .expect("prune");
     // `serve` also prunes at start, concurrently with this test: under load it may have taken

@@ -22,6 +22,7 @@ mod reconcile;
 mod subitems;
 mod sweep;
 mod sync;
+mod tokens;
 mod trace;
 mod webhooks;
 mod zoho_setup;

@@ -40,6 +40,20 @@ impl Default for ZohoSandboxConfig {
     }
 }
 
+/// A failure the token endpoint answers with, to every request, while it is set
+/// ([`ZohoSandbox::set_token_fault`](super::ZohoSandbox::set_token_fault)). Every such request
+/// still counts in [`token_requests`](super::ZohoSandbox::token_requests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenFault {
+    /// Zoho's throttle answer, `{"error":"Access Denied",…}`. Zoho is reported (forum post) to
+    /// send it with HTTP 200; the status is a setting so clients are tested against both.
+    AccessDenied { http_status: u16 },
+    /// An accounts-server outage: this HTTP status (5xx) with an HTML body.
+    ServerError { http_status: u16 },
+    /// `{"error":"invalid_code"}`, as for a revoked refresh token, whatever token is sent.
+    InvalidCode,
+}
+
 /// Counters for one organization.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ZohoStats {

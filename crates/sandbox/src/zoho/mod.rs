@@ -36,7 +36,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use config::{ZohoSandboxConfig, ZohoStats};
+pub use config::{TokenFault, ZohoSandboxConfig, ZohoStats};
 pub use payments::PaymentKind;
 pub use state::DocumentKind;
 pub use webhooks::{
@@ -463,6 +463,12 @@ impl ZohoSandbox {
     pub fn set_webhook_fields(&self, fields: Option<&[&str]>) {
         self.state.lock().webhook_fields =
             fields.map(|f| f.iter().map(|s| s.to_string()).collect());
+    }
+
+    /// Makes every token request fail with `fault` until it is cleared with `None` (throttling,
+    /// an outage, a revoked grant), so tests can count what a client sends meanwhile.
+    pub fn set_token_fault(&self, fault: Option<TokenFault>) {
+        self.state.lock().token_fault = fault;
     }
 
     /// Every token-endpoint call, refused ones included.

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use url::Url;
 use uuid::Uuid;
 
+use super::config::TokenFault;
 use super::state::{normalize_dc, AccessGrant, GrantCode, Inner, RefreshGrant, State};
 
 /// Live access tokens per refresh token; issuing one more invalidates the oldest (ACCT-LIMITS).
@@ -69,6 +70,9 @@ async fn token(
         .api_domain_answer
         .clone()
         .unwrap_or_else(|| state.api_domain(&dc));
+    if let Some(fault) = injected_fault(&mut state.lock()) {
+        return fault;
+    }
     let answer = exchange(&mut state.lock(), &dc, &params, Instant::now());
     let body = match answer {
         Ok(issued) => {
@@ -86,6 +90,32 @@ async fn token(
         Err(error) => error,
     };
     Json(body).into_response()
+}
+
+/// The answer of a [`TokenFault`] that is set, counted like any token request.
+fn injected_fault(inner: &mut Inner) -> Option<Response> {
+    let fault = inner.token_fault.clone()?;
+    inner.token_requests += 1;
+    let status =
+        |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Some(match fault {
+        TokenFault::AccessDenied { http_status } => (
+            status(http_status),
+            Json(json!({
+                "error_description": "You have made too many requests continuously. Please try again after some time.",
+                "error": "Access Denied",
+                "status": "failure",
+            })),
+        )
+            .into_response(),
+        TokenFault::ServerError { http_status } => (
+            status(http_status),
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>Service Unavailable</h1></body></html>",
+        )
+            .into_response(),
+        TokenFault::InvalidCode => Json(token_error("invalid_code")).into_response(),
+    })
 }
 
 struct Issued {

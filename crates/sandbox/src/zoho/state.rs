@@ -267,6 +267,8 @@ pub struct Inner {
     pub token_throttle: TokenThrottle,
     pub token_requests: u64,
     pub refresh_requests: u64,
+    /// When set, every token request is answered with this failure (see [`TokenFault`]).
+    pub token_fault: Option<super::config::TokenFault>,
     /// When set, the token endpoint answers this `api_domain` instead of the data centre's own
     /// (a hostile or broken accounts server, for allow-list tests).
     pub api_domain_answer: Option<Url>,
@@ -312,6 +314,7 @@ impl State {
                 token_throttle: TokenThrottle::default(),
                 token_requests: 0,
                 refresh_requests: 0,
+                token_fault: None,
                 api_domain_answer: None,
                 webhook_fields: None,
                 next_id: 0,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ZohoSandbox, ZohoSandboxConfig};
+use super::{TokenFault, ZohoSandbox, ZohoSandboxConfig};
 
 pub const CLIENT_ID: &str = "1000.SANDBOXCLIENT";
 pub const CLIENT_SECRET: &str = "s3cr3t";

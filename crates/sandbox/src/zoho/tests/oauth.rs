@@ -315,3 +315,51 @@ async fn the_consent_flow_redirects_like_multi_dc() {
         400
     );
 }
+
+async fn refresh_answer(sandbox: &ZohoSandbox, refresh_token: &str) -> (u16, String) {
+    let response = http()
+        .post(token_url(sandbox, "eu"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await
+        .expect("answer");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn token_faults_answer_every_request_until_cleared_and_are_counted() {
+    let sandbox = start(ZohoSandboxConfig::default()).await;
+    let refresh_token = sandbox.issue_refresh_token(CLIENT_ID, &[EU_ORG]);
+    for status in [200, 400] {
+        sandbox.set_token_fault(Some(TokenFault::AccessDenied {
+            http_status: status,
+        }));
+        let (got, body) = refresh_answer(&sandbox, &refresh_token).await;
+        assert_eq!(got, status);
+        let body: Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(body["error"], "Access Denied");
+        assert_eq!(body["status"], "failure");
+    }
+    sandbox.set_token_fault(Some(TokenFault::ServerError { http_status: 503 }));
+    let (got, body) = refresh_answer(&sandbox, &refresh_token).await;
+    assert_eq!(got, 503);
+    assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+    sandbox.set_token_fault(Some(TokenFault::InvalidCode));
+    let (got, body) = refresh_answer(&sandbox, &refresh_token).await;
+    assert_eq!((got, body.as_str()), (200, r#"{"error":"invalid_code"}"#));
+    assert_eq!(sandbox.token_requests(), 4);
+    assert_eq!(sandbox.refresh_requests(), 0, "no token was issued");
+
+    sandbox.set_token_fault(None);
+    let (got, body) = refresh_answer(&sandbox, &refresh_token).await;
+    assert_eq!(got, 200);
+    assert!(body.contains("access_token"), "{body}");
+    assert_eq!(sandbox.token_requests(), 5);
+    assert_eq!(sandbox.refresh_requests(), 1);
+}
