@@ -11,6 +11,7 @@ mod credentials;
 mod documents;
 mod oauth_states;
 pub mod quota_ledger;
+mod webhook_rejections;
 mod writes;
 mod zoho_webhooks;
 
@@ -19,6 +20,7 @@ pub use connections::ConnectionRow;
 pub use credentials::{GrantRow, DC_MISMATCH_REASON_PREFIX, RECONNECT_REASON_PREFIX};
 pub use documents::DocumentRow;
 pub use oauth_states::{ClaimedState, Exchange, PendingChoice};
+pub use webhook_rejections::{RejectionRow, RejectionSummary, KEPT_REJECTIONS};
 pub use writes::Write;
 
 use crate::config::DatabaseConfig;

@@ -257,7 +257,7 @@ async fn callback_refuses_an_accounts_server_outside_the_allow_list_before_any_t
     let page = r.text().await.expect("page");
     assert!(
         page.replace("&#39;", "'")
-            .contains("not one of Zoho's eight data centres"),
+            .contains("not an accepted Zoho accounts server (accepted: "),
         "{page}"
     );
     assert_eq!(

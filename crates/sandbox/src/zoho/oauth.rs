@@ -68,7 +68,7 @@ async fn token(
         .lock()
         .api_domain_answer
         .clone()
-        .unwrap_or_else(|| state.api_domain(&dc));
+        .unwrap_or_else(|| state.answered_api_domain(&dc));
     let answer = exchange(&mut state.lock(), &dc, &params, Instant::now());
     let body = match answer {
         Ok(issued) => {
@@ -342,7 +342,13 @@ async fn authorize(
                 pairs
                     .append_pair("code", code)
                     .append_pair("location", code_dc)
-                    .append_pair("accounts-server", state.accounts_url(code_dc).as_str());
+                    .append_pair(
+                        "accounts-server",
+                        state
+                            .answered_accounts_server(code_dc)
+                            .as_str()
+                            .trim_end_matches('/'),
+                    );
             }
             None => {
                 pairs.append_pair("error", "access_denied");
