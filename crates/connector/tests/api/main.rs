@@ -19,5 +19,6 @@ mod subitems;
 mod sweep;
 mod sync;
 mod trace;
+mod unconfirmed_apis;
 mod webhooks;
 mod zoho_setup;
