@@ -274,7 +274,10 @@ mod tests {
             vec![url("https://www.zohoapis.com")]
         );
         let listed = e.describe_accepted_api_domains();
-        assert!(listed.contains("http://127.0.0.1:4000/eu/api, https://www.zohoapis.eu"), "{listed}");
+        assert!(
+            listed.contains("http://127.0.0.1:4000/eu/api, https://www.zohoapis.eu"),
+            "{listed}"
+        );
         // Another data centre's real host is still that data centre, not the override's.
         assert_eq!(
             e.dc_for_api_domain("https://www.zohoapis.in"),

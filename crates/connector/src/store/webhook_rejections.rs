@@ -114,7 +114,10 @@ mod tests {
             ..DatabaseConfig::default()
         };
         let store = Store::open(&config).await.expect("open");
-        assert_eq!(store.webhook_rejections_since("a", 0).await.expect("q"), None);
+        assert_eq!(
+            store.webhook_rejections_since("a", 0).await.expect("q"),
+            None
+        );
         for i in 0..(KEPT_REJECTIONS + 5) {
             store
                 .record_webhook_rejection("a", "zoho", i, "signature_mismatch", "hex, 64 chars")

@@ -267,14 +267,12 @@ pub async fn exchange(
         .map_err(|source| ConnectError::Exchange { dc, source })?;
     let endpoints = config.zoho_endpoints();
     let api_dc = match response.api_domain.as_deref() {
-        Some(domain) => endpoints
-            .dc_for_api_domain(domain)
-            .ok_or_else(|| {
-                ConnectError::UnknownApiDomain(
-                    domain.to_string(),
-                    endpoints.describe_accepted_api_domains(),
-                )
-            })?,
+        Some(domain) => endpoints.dc_for_api_domain(domain).ok_or_else(|| {
+            ConnectError::UnknownApiDomain(
+                domain.to_string(),
+                endpoints.describe_accepted_api_domains(),
+            )
+        })?,
         None => dc,
     };
     if api_dc != dc {

@@ -35,7 +35,8 @@ async fn real_host_and_override_api_domain_are_both_accepted_and_calls_go_to_the
     for hosts in [AnsweredHosts::Real, AnsweredHosts::Override] {
         let app = spawn_app_with(with(|c| c.answered_hosts = hosts), |_| {}).await;
         assert_eq!(
-            app.setup.zoho.answered_api_domain("eu").as_str() == app.setup.zoho.api_domain("eu").as_str(),
+            app.setup.zoho.answered_api_domain("eu").as_str()
+                == app.setup.zoho.api_domain("eu").as_str(),
             hosts == AnsweredHosts::Override
         );
         let findings = ml_connector::check::run(&app.rt).await;
@@ -43,7 +44,12 @@ async fn real_host_and_override_api_domain_are_both_accepted_and_calls_go_to_the
         assert!(failed.is_empty(), "{hosts:?}: {failed:#?}");
         let body = app.put(
             "invoice",
-            invoice("9300001", "INV-9301", "10.00", &zoho_time(chrono::Utc::now())),
+            invoice(
+                "9300001",
+                "INV-9301",
+                "10.00",
+                &zoho_time(chrono::Utc::now()),
+            ),
         );
         assert_eq!(app.deliver(&body).await, 200, "{hosts:?}");
         app.settle().await;
@@ -62,12 +68,22 @@ async fn hex_and_base64_signatures_are_both_accepted() {
         let app = spawn_app_with(with(|c| c.signature_encoding = encoding), |_| {}).await;
         let body = app.put(
             "invoice",
-            invoice("9300101", "INV-9311", "20.00", &zoho_time(chrono::Utc::now())),
+            invoice(
+                "9300101",
+                "INV-9311",
+                "20.00",
+                &zoho_time(chrono::Utc::now()),
+            ),
         );
         assert_eq!(app.deliver(&body).await, 200, "{encoding:?}");
         app.settle().await;
         assert!(item(&app, "invoice", "9300101").is_some(), "{encoding:?}");
-        let refused = app.rt.store.webhook_rejections("demo", 10).await.expect("q");
+        let refused = app
+            .rt
+            .store
+            .webhook_rejections("demo", 10)
+            .await
+            .expect("q");
         assert!(refused.is_empty(), "{encoding:?}: {refused:?}");
     }
 }
@@ -87,14 +103,21 @@ async fn partial_payloads_signed_either_way_from_registered_webhooks_sync_the_fu
         )
         .await;
         let conn = app.rt.connection("demo").expect("connection");
-        let public_url: url::Url = format!("http://127.0.0.1:{}/", app.port).parse().expect("url");
+        let public_url: url::Url = format!("http://127.0.0.1:{}/", app.port)
+            .parse()
+            .expect("url");
         ml_connector::setup::zoho::setup_connection(&app.rt, conn, &public_url)
             .await
             .expect("zoho setup");
         app.setup.zoho.put_document(
             app.org(),
             "invoice",
-            invoice("9300201", "INV-9321", "30.00", &zoho_time(chrono::Utc::now())),
+            invoice(
+                "9300201",
+                "INV-9321",
+                "30.00",
+                &zoho_time(chrono::Utc::now()),
+            ),
         );
         let statuses = app
             .setup
@@ -106,12 +129,21 @@ async fn partial_payloads_signed_either_way_from_registered_webhooks_sync_the_fu
         app.settle().await;
         let it = item(&app, "invoice", "9300201").expect("synced");
         assert_eq!(text(&it, "number"), "INV-9321", "{encoding:?}");
-        assert!(text(&it, "total").contains("30"), "{encoding:?}: {:?}", it.texts);
+        assert!(
+            text(&it, "total").contains("30"),
+            "{encoding:?}: {:?}",
+            it.texts
+        );
     }
 }
 
 /// Sends `body` with the signature the sandbox would make under `encoding`.
-async fn deliver_as(app: &TestApp, encoding: SignatureEncoding, secret: &str, body: &serde_json::Value) -> reqwest::Response {
+async fn deliver_as(
+    app: &TestApp,
+    encoding: SignatureEncoding,
+    secret: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
     let raw = serde_json::to_vec(body).expect("json");
     let sig = sandbox::zoho::encoded_webhook_signature(encoding, secret, &[], &raw);
     app.post_raw(raw, "application/json", sig).await
@@ -125,18 +157,39 @@ async fn refused_deliveries_are_recorded_and_shown_in_check_and_on_the_admin_pag
     let app = spawn_app().await;
     let body = app.put(
         "invoice",
-        invoice("9300301", "INV-9331", "40.00", &zoho_time(chrono::Utc::now())),
+        invoice(
+            "9300301",
+            "INV-9331",
+            "40.00",
+            &zoho_time(chrono::Utc::now()),
+        ),
     );
     let wrong_secret = "SomeOtherSecret1234";
     let raw = serde_json::to_vec(&body).expect("json");
-    let wrong_sig = sandbox::zoho::encoded_webhook_signature(SignatureEncoding::Base64, wrong_secret, &[], &raw)
-        .expect("sig");
+    let wrong_sig = sandbox::zoho::encoded_webhook_signature(
+        SignatureEncoding::Base64,
+        wrong_secret,
+        &[],
+        &raw,
+    )
+    .expect("sig");
     let r = deliver_as(&app, SignatureEncoding::Base64, wrong_secret, &body).await;
     assert_eq!(r.status(), 401);
-    let r = deliver_as(&app, SignatureEncoding::None, &app.setup.webhook_secret, &body).await;
+    let r = deliver_as(
+        &app,
+        SignatureEncoding::None,
+        &app.setup.webhook_secret,
+        &body,
+    )
+    .await;
     assert_eq!(r.status(), 401);
 
-    let rows = app.rt.store.webhook_rejections("demo", 10).await.expect("rows");
+    let rows = app
+        .rt
+        .store
+        .webhook_rejections("demo", 10)
+        .await
+        .expect("rows");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].reason, "missing_signature");
     assert_eq!(rows[0].header_shape, "missing");
@@ -167,8 +220,12 @@ async fn refused_deliveries_are_recorded_and_shown_in_check_and_on_the_admin_pag
     let dir = tempfile::tempdir().expect("dir");
     let db = app._dir.path().join("test.db");
     let config = dir.path().join("ml-connector.toml");
-    std::fs::write(&config, app.setup.config_toml("127.0.0.1:0".parse().expect("addr"), &db))
-        .expect("write config");
+    std::fs::write(
+        &config,
+        app.setup
+            .config_toml("127.0.0.1:0".parse().expect("addr"), &db),
+    )
+    .expect("write config");
     let out = Command::new(env!("CARGO_BIN_EXE_ml-connector"))
         .args(["check", "--config"])
         .arg(&config)
@@ -183,7 +240,10 @@ async fn refused_deliveries_are_recorded_and_shown_in_check_and_on_the_admin_pag
         .find(|l| l.starts_with("FAIL demo: Zoho webhooks"))
         .unwrap_or_else(|| panic!("no rejection line:\n{stdout}\n{stderr}"));
     assert!(line.contains("2 deliveries refused"), "{line}");
-    assert!(line.contains("missing_signature") && line.contains("fix:"), "{line}");
+    assert!(
+        line.contains("missing_signature") && line.contains("fix:"),
+        "{line}"
+    );
     assert!(!stdout.contains(&wrong_sig) && !stderr.contains(&wrong_sig));
 }
 
@@ -202,9 +262,19 @@ async fn reconciliation_finds_a_recent_change_listed_late_when_sorting_is_ignore
     for sorting in [ListSorting::Honoured, ListSorting::Ignored] {
         let app = spawn_app_with(with(|c| c.list_sorting = sorting), |_| {}).await;
         let now = chrono::Utc::now();
-        let mut early = invoice("9300401", "INV-9341", "50.00", &zoho_time(now - chrono::Duration::days(10)));
+        let mut early = invoice(
+            "9300401",
+            "INV-9341",
+            "50.00",
+            &zoho_time(now - chrono::Duration::days(10)),
+        );
         early["created_time"] = zoho_time(now - chrono::Duration::days(10)).into();
-        let mut recent = invoice("9300402", "INV-9342", "60.00", &zoho_time(now - chrono::Duration::days(1)));
+        let mut recent = invoice(
+            "9300402",
+            "INV-9342",
+            "60.00",
+            &zoho_time(now - chrono::Duration::days(1)),
+        );
         recent["created_time"] = zoho_time(now - chrono::Duration::days(1)).into();
         app.setup.zoho.put_document(app.org(), "invoice", early);
         app.setup.zoho.put_document(app.org(), "invoice", recent);
@@ -214,13 +284,21 @@ async fn reconciliation_finds_a_recent_change_listed_late_when_sorting_is_ignore
         // The early-created invoice changes now; no webhook announces it.
         app.setup
             .zoho
-            .modify_document(app.org(), "invoice", "9300401", serde_json::json!({"reference_number": "LATE-1"}))
+            .modify_document(
+                app.org(),
+                "invoice",
+                "9300401",
+                serde_json::json!({"reference_number": "LATE-1"}),
+            )
             .expect("modify");
         reconcile(&app).await;
         let it = item(&app, "invoice", "9300401")
             .unwrap_or_else(|| panic!("{sorting:?}: the change listed late was missed"));
         assert_eq!(text(&it, "reference"), "LATE-1", "{sorting:?}");
-        assert!(item(&app, "invoice", "9300402").is_none(), "{sorting:?}: old rows are not re-synced");
+        assert!(
+            item(&app, "invoice", "9300402").is_none(),
+            "{sorting:?}: old rows are not re-synced"
+        );
     }
 }
 
@@ -228,7 +306,9 @@ fn setup_options(app: &TestApp) -> SetupOptions {
     SetupOptions {
         connection: Some("demo".into()),
         write_config: None,
-        public_url: format!("http://127.0.0.1:{}/", app.port).parse().expect("url"),
+        public_url: format!("http://127.0.0.1:{}/", app.port)
+            .parse()
+            .expect("url"),
     }
 }
 
@@ -238,7 +318,8 @@ fn setup_options(app: &TestApp) -> SetupOptions {
 async fn setup_refuses_a_jwt_only_webhook_on_a_personal_token() {
     let app = spawn_app_with(Default::default(), |c| {
         c.connections[0].monday.webhook_token = None;
-        c.connections[0].monday.signing_secret = Some(SecretString::from("app-signing-secret-0123456789"));
+        c.connections[0].monday.signing_secret =
+            Some(SecretString::from("app-signing-secret-0123456789"));
     })
     .await;
     let before = app
@@ -246,16 +327,25 @@ async fn setup_refuses_a_jwt_only_webhook_on_a_personal_token() {
         .monday
         .board_snapshot(app.setup.board_id("invoice"))
         .expect("board");
-    let err = setup::run(&app.rt, &setup_options(&app)).await.expect_err("refused");
+    let err = setup::run(&app.rt, &setup_options(&app))
+        .await
+        .expect_err("refused");
     let msg = format!("{err:#}");
-    assert!(msg.contains("personal token") && msg.contains("connections.monday.webhook_token"), "{msg}");
+    assert!(
+        msg.contains("personal token") && msg.contains("connections.monday.webhook_token"),
+        "{msg}"
+    );
     assert!(!msg.contains('\n'), "one line: {msg}");
     let after = app
         .setup
         .monday
         .board_snapshot(app.setup.board_id("invoice"))
         .expect("board");
-    assert_eq!(before.columns.len(), after.columns.len(), "nothing was changed");
+    assert_eq!(
+        before.columns.len(),
+        after.columns.len(),
+        "nothing was changed"
+    );
     assert!(after.webhooks.is_empty());
 }
 
@@ -265,11 +355,14 @@ async fn setup_refuses_a_jwt_only_webhook_on_a_personal_token() {
 async fn setup_registers_a_jwt_webhook_on_an_app_token_with_config_as_a_json_string() {
     let app = spawn_app_with(Default::default(), |c| {
         c.connections[0].monday.webhook_token = None;
-        c.connections[0].monday.signing_secret = Some(SecretString::from("app-signing-secret-0123456789"));
+        c.connections[0].monday.signing_secret =
+            Some(SecretString::from("app-signing-secret-0123456789"));
         c.connections[0].monday.token_kind = ml_connector::config::MondayTokenKind::App;
     })
     .await;
-    setup::run(&app.rt, &setup_options(&app)).await.expect("setup");
+    setup::run(&app.rt, &setup_options(&app))
+        .await
+        .expect("setup");
     let board = app
         .setup
         .monday
@@ -277,5 +370,12 @@ async fn setup_registers_a_jwt_webhook_on_an_app_token_with_config_as_a_json_str
         .expect("board");
     let hook = board.webhooks.first().expect("webhook");
     assert!(hook.url.ends_with("/webhooks/monday/demo"), "{}", hook.url);
-    assert!(hook.config.as_ref().and_then(|c| c.get("columnId")).is_some(), "{:?}", hook.config);
+    assert!(
+        hook.config
+            .as_ref()
+            .and_then(|c| c.get("columnId"))
+            .is_some(),
+        "{:?}",
+        hook.config
+    );
 }

@@ -64,11 +64,8 @@ async fn token(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let api_domain = state
-        .lock()
-        .api_domain_answer
-        .clone()
-        .unwrap_or_else(|| state.answered_api_domain(&dc));
+    let forced = state.lock().api_domain_answer.clone();
+    let api_domain = forced.unwrap_or_else(|| state.answered_api_domain(&dc));
     let answer = exchange(&mut state.lock(), &dc, &params, Instant::now());
     let body = match answer {
         Ok(issued) => {

@@ -336,7 +336,9 @@ impl State {
     /// The `api_domain` a token response names for `dc`, per `answered_hosts`.
     pub fn answered_api_domain(&self, dc: &str) -> Url {
         match self.lock().config.answered_hosts {
-            AnsweredHosts::Real => real_host(dc, RealHost::Api).unwrap_or_else(|| self.api_domain(dc)),
+            AnsweredHosts::Real => {
+                real_host(dc, RealHost::Api).unwrap_or_else(|| self.api_domain(dc))
+            }
             AnsweredHosts::Override => self.api_domain(dc),
         }
     }
@@ -370,10 +372,16 @@ fn real_host(dc: &str, which: RealHost) -> Option<Url> {
         "us" => ("https://accounts.zoho.com", "https://www.zohoapis.com"),
         "eu" => ("https://accounts.zoho.eu", "https://www.zohoapis.eu"),
         "in" => ("https://accounts.zoho.in", "https://www.zohoapis.in"),
-        "au" => ("https://accounts.zoho.com.au", "https://www.zohoapis.com.au"),
+        "au" => (
+            "https://accounts.zoho.com.au",
+            "https://www.zohoapis.com.au",
+        ),
         "jp" => ("https://accounts.zoho.jp", "https://www.zohoapis.jp"),
         "ca" => ("https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
-        "cn" => ("https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
+        "cn" => (
+            "https://accounts.zoho.com.cn",
+            "https://www.zohoapis.com.cn",
+        ),
         "sa" => ("https://accounts.zoho.sa", "https://www.zohoapis.sa"),
         _ => return None,
     };

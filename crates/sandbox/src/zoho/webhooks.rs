@@ -23,9 +23,9 @@ use sha2::Sha256;
 use url::Url;
 
 use super::books::{json_body, v3};
+use super::config::{SignatureEncoding, WebhookPayloadShape};
 use super::gate::{error, invalid_org, reply, success, ApiContext};
 use super::payments::PaymentKind;
-use super::config::{SignatureEncoding, WebhookPayloadShape};
 use super::state::{format_time, DocumentKind, Inner, State};
 
 /// The signature header (Zoho Billing's name for it).

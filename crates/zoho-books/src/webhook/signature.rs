@@ -294,8 +294,13 @@ mod tests {
             SignatureShape::of(Some("t=1,v=abc")),
             SignatureShape::Other { len: 9 }
         );
-        assert_eq!(SignatureShape::of(Some("")).describe(), "unrecognised, 0 chars");
-        assert!(!SignatureShape::of(Some(&sig)).describe().contains(&sig[..8]));
+        assert_eq!(
+            SignatureShape::of(Some("")).describe(),
+            "unrecognised, 0 chars"
+        );
+        assert!(!SignatureShape::of(Some(&sig))
+            .describe()
+            .contains(&sig[..8]));
     }
 
     #[test]

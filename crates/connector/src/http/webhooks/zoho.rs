@@ -35,7 +35,13 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
             tracing::warn!(connection = cid, reason = why.code(), signature_header = %shape, "webhook refused");
             if let Err(e) = rt
                 .store
-                .record_webhook_rejection(cid, "zoho", rt.clock.now_ms(), why.code(), &shape.describe())
+                .record_webhook_rejection(
+                    cid,
+                    "zoho",
+                    rt.clock.now_ms(),
+                    why.code(),
+                    &shape.describe(),
+                )
                 .await
             {
                 tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record a refused webhook");
