@@ -55,8 +55,8 @@ async fn real_host_and_override_api_domain_are_both_accepted_and_calls_go_to_the
         app.settle().await;
         assert!(item(&app, "invoice", "9300001").is_some(), "{hosts:?}");
         assert!(
-            app.setup.zoho.stats(app.org()).detail_gets >= 1,
-            "{hosts:?}: the detail GET reached the override"
+            app.setup.zoho.stats(app.org()).api_requests >= 2,
+            "{hosts:?}: the Books calls of `check` reached the override"
         );
     }
 }
