@@ -82,6 +82,7 @@ pub async fn run(rt: &Runtime) -> Vec<Finding> {
     conns.sort_by(|a, b| a.config.id.cmp(&b.config.id));
     for conn in conns {
         check_zoho(rt, conn, &mut findings).await;
+        check_webhook_rejections(rt, conn, &mut findings).await;
         check_monday(conn, &mut findings).await;
     }
     findings
@@ -149,6 +150,47 @@ async fn check_zoho(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
             )),
         }
     }
+}
+
+/// How far back `check` looks for refused webhook deliveries.
+pub const REJECTION_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Zoho deliveries refused in the last day (bad or missing signature, …), with the fix. A
+/// signature scheme that differs from the expected one shows up here within minutes, while
+/// reconciliation keeps documents flowing.
+async fn check_webhook_rejections(rt: &Runtime, conn: &Connection, out: &mut Vec<Finding>) {
+    let id = &conn.config.id;
+    let subject = format!("{id}: Zoho webhooks");
+    let since = rt.clock.now_ms() - REJECTION_WINDOW_MS;
+    match rt.store.webhook_rejections_since(id, since).await {
+        Ok(None) => {}
+        Ok(Some(summary)) => out.push(fail(&subject, rejection_line(&summary))),
+        Err(e) => out.push(fail(
+            &subject,
+            format!("could not read refused deliveries from the database: {e:#}"),
+        )),
+    }
+}
+
+/// `3 deliveries refused in the last 24 h, last at … UTC (signature_mismatch, header hex, 64
+/// chars); fix: …`.
+pub fn rejection_line(summary: &crate::store::RejectionSummary) -> String {
+    let last = &summary.last;
+    format!(
+        "{} deliver{} refused in the last 24 h, last at {} UTC ({}, signature header {}); fix: {}",
+        summary.count,
+        if summary.count == 1 { "y" } else { "ies" },
+        format_ms(last.at_ms),
+        last.reason,
+        last.header_shape,
+        crate::zoho::rejections::Rejection::fix(&last.reason, &last.header_shape)
+    )
+}
+
+fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 async fn check_monday(conn: &Connection, out: &mut Vec<Finding>) {

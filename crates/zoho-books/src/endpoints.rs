@@ -1,9 +1,11 @@
 //! Where each data centre's accounts server and API host really are.
 //!
-//! Defaults are Zoho's real hosts. Overrides (tests, the sandbox, an egress proxy) replace them
-//! per data centre, and the same table doubles as the allow-list that decides whether an
+//! Defaults are Zoho's real hosts. Overrides (tests, the sandbox, an egress proxy) redirect a
+//! data centre's *traffic*; the same table doubles as the allow-list that decides whether an
 //! `accounts-server` from a redirect or an `api_domain` from a token response may receive a
-//! secret: anything not in the table is refused.
+//! secret. For an overridden data centre both the override and Zoho's real host are accepted
+//! (a real token response behind a proxy still names the real host), and traffic always goes
+//! to the override. Anything else is refused.
 
 use std::collections::HashMap;
 
@@ -15,8 +17,8 @@ use crate::url_path::{append_path, static_url};
 /// The accounts server and API domain of every data centre, with optional overrides.
 #[derive(Debug, Clone, Default)]
 pub struct Endpoints {
-    /// Replacement (accounts server, API domain) per data centre. An override *replaces* Zoho's
-    /// host for that data centre, so the real host is no longer accepted for it.
+    /// Where (accounts server, API domain) traffic of a data centre goes instead of Zoho's host.
+    /// Zoho's real host stays acceptable in answers for that data centre.
     overrides: HashMap<DataCentre, (Url, Url)>,
 }
 
@@ -54,33 +56,71 @@ impl Endpoints {
         append_path(&self.api_domain(dc), "books/v3")
     }
 
-    /// The data centre whose (possibly overridden) accounts server is `accounts_server`, as the
-    /// OAuth redirect's `accounts-server` parameter gives it; `None` when it is not in the table.
+    /// Every accounts server accepted for `dc` in a redirect's `accounts-server`: the override
+    /// (if any) and Zoho's real one.
+    pub fn accepted_accounts_servers(&self, dc: DataCentre) -> Vec<Url> {
+        self.accepted(dc, |e, dc| e.accounts_url(dc), |dc| dc.accounts_url())
+    }
+
+    /// Every API domain accepted for `dc` in a token response's `api_domain`: the override (if
+    /// any) and Zoho's real one. Calls still go to [`Self::api_domain`].
+    pub fn accepted_api_domains(&self, dc: DataCentre) -> Vec<Url> {
+        self.accepted(dc, |e, dc| e.api_domain(dc), |dc| dc.api_domain())
+    }
+
+    /// A short list of every accepted API domain, for error messages.
+    pub fn describe_accepted_api_domains(&self) -> String {
+        describe(DataCentre::ALL.map(|dc| self.accepted_api_domains(dc)))
+    }
+
+    /// A short list of every accepted accounts server, for error messages.
+    pub fn describe_accepted_accounts_servers(&self) -> String {
+        describe(DataCentre::ALL.map(|dc| self.accepted_accounts_servers(dc)))
+    }
+
+    fn accepted(
+        &self,
+        dc: DataCentre,
+        effective: impl Fn(&Self, DataCentre) -> Url,
+        real: impl Fn(DataCentre) -> &'static str,
+    ) -> Vec<Url> {
+        let effective = effective(self, dc);
+        let real = static_url(real(dc));
+        if effective == real {
+            vec![real]
+        } else {
+            vec![effective, real]
+        }
+    }
+
+    /// The data centre whose accounts server (its override or Zoho's real one) is
+    /// `accounts_server`, as the OAuth redirect's `accounts-server` parameter gives it; `None`
+    /// when it is not in the table.
     ///
     /// Scheme, host and port are compared. When several data centres share an origin (a fake
     /// server hosting all of them), the path decides too. A value that is still
     /// percent-encoded (`https%3A%2F%2Faccounts.zoho.eu`) is decoded first, since Zoho's
     /// redirect has been seen both ways.
     pub fn dc_for_accounts_server(&self, accounts_server: &str) -> Option<DataCentre> {
-        self.find(accounts_server, |e, dc| e.accounts_url(dc))
+        self.find(accounts_server, |e, dc| e.accepted_accounts_servers(dc))
     }
 
-    /// The data centre whose (possibly overridden) API domain is `api_domain`, as a token
-    /// response gives it. `None` means it is outside the allow-list: callers must then refuse
+    /// The data centre whose API domain (its override or Zoho's real one) is `api_domain`, as a
+    /// token response gives it. `None` means it is outside the allow-list: callers must then refuse
     /// before sending any token there.
     pub fn dc_for_api_domain(&self, api_domain: &str) -> Option<DataCentre> {
-        self.find(api_domain, |e, dc| e.api_domain(dc))
+        self.find(api_domain, |e, dc| e.accepted_api_domains(dc))
     }
 
     fn find(
         &self,
         candidate: &str,
-        url_of: impl Fn(&Self, DataCentre) -> Url,
+        urls_of: impl Fn(&Self, DataCentre) -> Vec<Url>,
     ) -> Option<DataCentre> {
         let candidate = parse_lenient(candidate)?;
         let same_origin: Vec<(DataCentre, Url)> = DataCentre::ALL
             .into_iter()
-            .map(|dc| (dc, url_of(self, dc)))
+            .flat_map(|dc| urls_of(self, dc).into_iter().map(move |u| (dc, u)))
             .filter(|(_, known)| same_origin(known, &candidate))
             .collect();
         if let Some((dc, _)) = same_origin
@@ -90,10 +130,19 @@ impl Endpoints {
             return Some(*dc);
         }
         match same_origin.as_slice() {
-            [(dc, _)] => Some(*dc),
+            [(dc, _), rest @ ..] if rest.iter().all(|(other, _)| other == dc) => Some(*dc),
             _ => None,
         }
     }
+}
+
+fn describe(lists: [Vec<Url>; 8]) -> String {
+    lists
+        .iter()
+        .flatten()
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Parses an http(s) URL, decoding it first when it is still percent-encoded once.
@@ -190,7 +239,7 @@ mod tests {
     }
 
     #[test]
-    fn overrides_replace_the_real_host() {
+    fn overrides_redirect_traffic_but_keep_the_real_host_acceptable() {
         let e = Endpoints::default().with_override(
             DataCentre::Eu,
             url("http://127.0.0.1:4000/eu/accounts"),
@@ -204,7 +253,37 @@ mod tests {
             e.dc_for_api_domain("http://127.0.0.1:4000/eu/api"),
             Some(DataCentre::Eu)
         );
-        assert_eq!(e.dc_for_api_domain("https://www.zohoapis.eu"), None);
+        // A real token response names Zoho's real host: accepted, traffic stays on the override.
+        assert_eq!(
+            e.dc_for_api_domain("https://www.zohoapis.eu"),
+            Some(DataCentre::Eu)
+        );
+        assert_eq!(
+            e.dc_for_accounts_server("https://accounts.zoho.eu"),
+            Some(DataCentre::Eu)
+        );
+        assert_eq!(
+            e.accepted_api_domains(DataCentre::Eu),
+            vec![
+                url("http://127.0.0.1:4000/eu/api"),
+                url("https://www.zohoapis.eu")
+            ]
+        );
+        assert_eq!(
+            e.accepted_api_domains(DataCentre::Us),
+            vec![url("https://www.zohoapis.com")]
+        );
+        let listed = e.describe_accepted_api_domains();
+        assert!(
+            listed.contains("http://127.0.0.1:4000/eu/api, https://www.zohoapis.eu"),
+            "{listed}"
+        );
+        // Another data centre's real host is still that data centre, not the override's.
+        assert_eq!(
+            e.dc_for_api_domain("https://www.zohoapis.in"),
+            Some(DataCentre::In)
+        );
+        assert_eq!(e.dc_for_api_domain("https://www.zohoapis.uk"), None);
         assert_eq!(
             e.dc_for_accounts_server("http://127.0.0.1:4000/eu/accounts/"),
             Some(DataCentre::Eu)

@@ -42,7 +42,8 @@ pub use models::{
 };
 pub use oauth::{OAuthClient, OAuthError, TokenResponse, DEFAULT_SCOPES};
 pub use webhook::{
-    sign, signing_string, verify_signature, WebhookEnvelope, WebhookError, WebhookPayload,
+    sign, signing_string, verify_signature, SignatureShape, WebhookEnvelope, WebhookError,
+    WebhookPayload,
 };
 pub use webhooks_api::{Webhook, WebhookSpec, WEBHOOK_ENTITIES};
 

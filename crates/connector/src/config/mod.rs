@@ -320,10 +320,26 @@ pub struct ConnectionMonday {
     /// that is then accepted instead of `webhook_token` (URL `/webhooks/monday/{connection id}`).
     #[serde(default, skip_serializing)]
     pub signing_secret: Option<SecretString>,
+    /// What `token` is: a user's personal API token (default) or a monday app's OAuth token.
+    /// Only webhooks created with an app token carry a JWT, so `setup` refuses a JWT-only
+    /// webhook (`signing_secret` without `webhook_token`) on a personal token.
+    #[serde(default)]
+    pub token_kind: MondayTokenKind,
     /// Post one comment on the Zoho document for each status change a person makes on monday
     /// (an audit note; nothing else is ever written to Zoho). Default off: the audit log only.
     #[serde(default)]
     pub audit_comments: bool,
+}
+
+/// The kind of monday API token a connection uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MondayTokenKind {
+    /// A user's personal API token: webhooks it creates carry no JWT.
+    #[default]
+    Personal,
+    /// An OAuth token of a monday app with an integration feature: webhooks carry an HS256 JWT.
+    App,
 }
 
 /// A configuration problem, naming where it came from, the key and what to do.

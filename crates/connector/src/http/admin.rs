@@ -54,6 +54,21 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
     }
     audit.sort_by_key(|a| std::cmp::Reverse(a.at));
     audit.truncate(20);
+    let since = rt.clock.now_ms() - crate::check::REJECTION_WINDOW_MS;
+    let mut rejections = Vec::new();
+    for (id, ..) in &rows {
+        if let Ok(Some(summary)) = rt.store.webhook_rejections_since(id, since).await {
+            let last = &summary.last;
+            rejections.push((
+                id.clone(),
+                summary.count,
+                format_ms(last.at_ms),
+                last.reason.clone(),
+                last.header_shape.clone(),
+                crate::zoho::rejections::Rejection::fix(&last.reason, &last.header_shape),
+            ));
+        }
+    }
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -76,6 +91,16 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
                                 @if status == "needs_reconnect" { br; a href={ "/oauth/zoho/start?connection=" (id) } { "Reconnect Zoho" } }
                             }
                             td { (synced) }
+                        }
+                    }
+                }
+                h2 { "Refused Zoho webhooks (last 24 h)" }
+                @if rejections.is_empty() { p id="webhook-rejections" { "None." } } @else {
+                    p { "Reconciliation keeps documents flowing; fix the cause so webhooks count again." }
+                    table id="webhook-rejections" {
+                        tr { th { "Connection" } th { "Refused" } th { "Last (UTC)" } th { "Reason" } th { "Signature header" } th { "Fix" } }
+                        @for (id, count, last, reason, shape, fix) in &rejections {
+                            tr class="bad" { td { (id) } td { (count) } td { (last) } td { (reason) } td { (shape) } td { (fix) } }
                         }
                     }
                 }
@@ -112,4 +137,10 @@ async fn index(State(rt): State<Arc<Runtime>>) -> Response {
         }
     }
     .into_response()
+}
+
+fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
 }

@@ -169,7 +169,7 @@ pub async fn setup_connection(
         ..Default::default()
     };
     let client = &conn.monday;
-    let hook = hook_url(conn, public_url, &mut out);
+    let hook = hook_url(conn, public_url, &mut out)?;
     let mut existing_by_name: Option<Vec<(String, String)>> = None;
     for kind in kinds(conn) {
         let mut mapping = match conn.config.board(kind) {
@@ -209,10 +209,23 @@ pub async fn setup_connection(
     Ok(out)
 }
 
-fn hook_url(conn: &Connection, public_url: &url::Url, out: &mut MondaySetup) -> Option<String> {
+/// The status webhook's URL, or why none can be registered. A JWT-only webhook (signing
+/// secret, no URL token) needs an app token: monday sends no JWT for a personal token's
+/// webhooks, so every event would be refused; setup says so before creating anything.
+fn hook_url(
+    conn: &Connection,
+    public_url: &url::Url,
+    out: &mut MondaySetup,
+) -> anyhow::Result<Option<String>> {
     let m = &conn.config.monday;
-    match (&m.webhook_token, &m.signing_secret) {
+    Ok(match (&m.webhook_token, &m.signing_secret) {
         (Some(token), _) => Some(webhook_url(public_url, token.expose_secret())),
+        (None, Some(_)) if m.token_kind == crate::config::MondayTokenKind::Personal => {
+            anyhow::bail!(
+                "{}: monday sends no JWT for webhooks created with a personal token, so a webhook checked only by signing_secret would refuse every event; set connections.monday.webhook_token (24+ random characters, e.g. `openssl rand -hex 24`) and run setup again, or set connections.monday.token_kind = \"app\" if the token is a monday app's OAuth token",
+                conn.config.id
+            )
+        }
         (None, Some(_)) => Some(webhook_url(public_url, &conn.config.id)),
         (None, None) => {
             out.warnings.push(format!(
@@ -221,7 +234,7 @@ fn hook_url(conn: &Connection, public_url: &url::Url, out: &mut MondaySetup) -> 
             ));
             None
         }
-    }
+    })
 }
 
 /// Boards the token's user can see, as (id, name); setup adopts one with the expected name

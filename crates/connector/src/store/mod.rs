@@ -13,6 +13,7 @@ mod oauth_states;
 pub mod operator;
 pub mod quota_ledger;
 mod tokens;
+mod webhook_rejections;
 mod writes;
 mod zoho_webhooks;
 
@@ -22,6 +23,7 @@ pub use credentials::{GrantRow, DC_MISMATCH_REASON_PREFIX, RECONNECT_REASON_PREF
 pub use documents::DocumentRow;
 pub use oauth_states::{ClaimedState, Exchange, PendingChoice};
 pub use tokens::{TokenFailure, TokenRow};
+pub use webhook_rejections::{RejectionRow, RejectionSummary, KEPT_REJECTIONS};
 pub use writes::Write;
 
 use crate::config::DatabaseConfig;

@@ -15,6 +15,12 @@
 //! maybe without moving its `last_modified_time`, so polling invoices also polls customer
 //! payments, and polling bills vendor payments (`payment_poll.rs`).
 //!
+//! Sorting by `last_modified_time` is undocumented (field reports say it works). Every page is
+//! checked: rows must come newest first and `page_context.sort_column`, when echoed, must say
+//! `last_modified_time`. If not, stopping at the first old row could skip a recent change
+//! listed later, so the poll falls back to reading every page (at most
+//! [`UNSORTED_MAX_PAGES`]), logging the fallback once per connection and type.
+//!
 //! Deleted documents are never listed; once per `zoho.deletion_sweep_interval_seconds` a
 //! reconciliation also runs a full-listing deletion sweep (`sweep.rs`).
 
@@ -41,6 +47,58 @@ pub struct ReconcileReport {
     pub payments_enqueued: usize,
     /// The deletion sweep, when one was due (see `sweep.rs`).
     pub sweep: Option<super::sweep::SweepReport>,
+    /// Zoho did not list newest-modified first, so every page was read (bounded).
+    pub unsorted: bool,
+}
+
+/// Pages an unsorted listing reads at most: 50 pages of 200 rows = 10,000 documents per type
+/// and poll (one list call per page against the quota). Documents beyond that are still
+/// caught by webhooks and by the deletion sweep's full listing.
+pub const UNSORTED_MAX_PAGES: u32 = 50;
+
+/// Whether a page is in the order asked for: `sort_column` echoed as `last_modified_time` (or
+/// not echoed at all) and times non-increasing, also across the previous page's last row.
+fn sorted_as_asked(
+    page: &zoho_books::ListPage<zoho_books::DocumentSummary>,
+    previous: Option<i64>,
+) -> bool {
+    let echo_ok = page
+        .sort_column
+        .as_deref()
+        .is_none_or(|c| c.eq_ignore_ascii_case("last_modified_time"));
+    let mut last = previous;
+    for lmt in page
+        .items
+        .iter()
+        .filter_map(|r| r.last_modified_time.map(|t| t.timestamp_millis()))
+    {
+        if last.is_some_and(|l| lmt > l) {
+            return false;
+        }
+        last = Some(lmt);
+    }
+    echo_ok
+}
+
+/// Logs the unsorted fallback once per process, connection and type.
+fn warn_unsorted_once(cid: &str, kind: DocumentKind, echoed: Option<&str>) {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static WARNED: OnceLock<Mutex<HashSet<(String, &'static str)>>> = OnceLock::new();
+    let first = WARNED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert((cid.to_owned(), kind.as_str()));
+    if first {
+        tracing::warn!(
+            connection = cid,
+            kind = kind.as_str(),
+            sort_column = echoed.unwrap_or("(not echoed)"),
+            max_pages = UNSORTED_MAX_PAGES,
+            "Zoho did not list documents newest-modified first (sort_column=last_modified_time is undocumented); reconciliation now reads every page instead of stopping at the watermark"
+        );
+    }
 }
 
 pub(crate) async fn reconcile(
@@ -61,15 +119,25 @@ pub(crate) async fn reconcile(
     let threshold = watermark.unwrap_or(now) - overlap;
     let mut newest = watermark.unwrap_or(threshold);
     let mut page = 1;
+    let mut previous_lmt = None;
     loop {
         let listed = list_page(conn, kind, page, Priority::Reconcile).await?;
         report.pages += 1;
+        if !report.unsorted && !sorted_as_asked(&listed, previous_lmt) {
+            report.unsorted = true;
+            warn_unsorted_once(cid, kind, listed.sort_column.as_deref());
+        }
         let mut last = !listed.has_more_page;
         let mut ids = Vec::new();
         for row in &listed.items {
             let lmt = row.last_modified_time.map(|t| t.timestamp_millis());
             if let Some(lmt) = lmt {
+                previous_lmt = Some(lmt);
                 if lmt < threshold {
+                    if report.unsorted {
+                        // Older than the watermark, but a newer row may still follow.
+                        continue;
+                    }
                     last = true;
                     break;
                 }
@@ -82,6 +150,15 @@ pub(crate) async fn reconcile(
             {
                 ids.push(row.id.clone());
             }
+        }
+        if report.unsorted && !last && report.pages >= UNSORTED_MAX_PAGES {
+            tracing::warn!(
+                connection = cid,
+                kind = kind.as_str(),
+                pages = report.pages,
+                "unsorted listing stopped at its page cap; later pages wait for webhooks or the deletion sweep"
+            );
+            last = true;
         }
         commit(rt, cid, kind, &ids, last.then_some(newest))
             .await

@@ -28,8 +28,8 @@ pub enum ConnectError {
     NoCode,
     #[error("the redirect's `state` does not match this connect attempt: paste the address from this attempt, or start again")]
     StateMismatch,
-    #[error("the redirect names accounts server `{0}`, which is not one of Zoho's eight data centres (nor a zoho.endpoints override); refusing to send the client secret there")]
-    UnknownAccountsServer(String),
+    #[error("the redirect names accounts server `{0}`, which is not an accepted Zoho accounts server (accepted: {1}); refusing to send the client secret there. If Zoho added a data centre or you route through a proxy, set zoho.endpoints")]
+    UnknownAccountsServer(String, String),
     #[error("the redirect says location `{location}` but accounts server {dc}; refusing the inconsistent redirect")]
     LocationMismatch { location: String, dc: DataCentre },
     #[error("`{0}` is not a Zoho data centre; use one of us, eu, in, au, jp, ca, cn, sa")]
@@ -42,8 +42,8 @@ pub enum ConnectError {
     Exchange { dc: DataCentre, source: OAuthError },
     #[error("Zoho issued no refresh token: the consent URL must ask for access_type=offline and prompt=consent; start again")]
     NoRefreshToken,
-    #[error("Zoho answered api_domain `{0}`, which is not one of Zoho's eight data centres (nor a zoho.endpoints override); refusing to send the access token there")]
-    UnknownApiDomain(String),
+    #[error("Zoho answered api_domain `{0}`, which is not an accepted Zoho API domain (accepted: {1}); refusing to send the access token there. If you route through a proxy, set zoho.endpoints")]
+    UnknownApiDomain(String, String),
     #[error("the account consented at the {accounts} accounts server but Zoho answered the {api} api_domain; refusing the inconsistent answer")]
     ApiDomainMismatch {
         accounts: DataCentre,
@@ -140,10 +140,13 @@ impl Redirect {
             .transpose()?;
         match self.accounts_server.as_deref() {
             Some(server) => {
-                let dc = config
-                    .zoho_endpoints()
-                    .dc_for_accounts_server(server)
-                    .ok_or_else(|| ConnectError::UnknownAccountsServer(server.to_string()))?;
+                let endpoints = config.zoho_endpoints();
+                let dc = endpoints.dc_for_accounts_server(server).ok_or_else(|| {
+                    ConnectError::UnknownAccountsServer(
+                        server.to_string(),
+                        endpoints.describe_accepted_accounts_servers(),
+                    )
+                })?;
                 match (from_location, self.location.as_ref()) {
                     (Some(l), Some(location)) if l != dc => Err(ConnectError::LocationMismatch {
                         location: location.clone(),
@@ -264,9 +267,12 @@ pub async fn exchange(
         .map_err(|source| ConnectError::Exchange { dc, source })?;
     let endpoints = config.zoho_endpoints();
     let api_dc = match response.api_domain.as_deref() {
-        Some(domain) => endpoints
-            .dc_for_api_domain(domain)
-            .ok_or_else(|| ConnectError::UnknownApiDomain(domain.to_string()))?,
+        Some(domain) => endpoints.dc_for_api_domain(domain).ok_or_else(|| {
+            ConnectError::UnknownApiDomain(
+                domain.to_string(),
+                endpoints.describe_accepted_api_domains(),
+            )
+        })?,
         None => dc,
     };
     if api_dc != dc {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod connect;
 pub mod connect_terminal;
 pub mod quota;
+pub mod rejections;
 pub mod secrets;
 pub mod status;
 pub mod tokens;

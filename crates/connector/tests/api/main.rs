@@ -24,5 +24,6 @@ mod sweep;
 mod sync;
 mod tokens;
 mod trace;
+mod unconfirmed_apis;
 mod webhooks;
 mod zoho_setup;

@@ -23,7 +23,8 @@ pub struct WebhookInfo {
 impl MondayClient {
     /// Subscribe `url` to `event` on a board; returns the webhook id. monday
     /// first sends a challenge to `url`, which must already answer it.
-    /// `config` is e.g. `{"columnId":"status"}` for `change_specific_column_value`.
+    /// `config` is e.g. `{"columnId":"status"}` for `change_specific_column_value`; it is sent
+    /// JSON-encoded as a string, as monday's `JSON` scalar wants.
     #[tracing::instrument(skip(self, url, config), err(level = "debug", Display))]
     pub async fn create_webhook(
         &self,
@@ -41,7 +42,8 @@ impl MondayClient {
         let data = self
             .execute(
                 queries::CREATE_WEBHOOK,
-                json!({ "board": board_id, "url": url, "event": event, "config": config }),
+                // `config: JSON` is a JSON-encoded *string*, like `column_values`.
+                json!({ "board": board_id, "url": url, "event": event, "config": config.map(|c| c.to_string()) }),
                 None,
             )
             .await?;

@@ -348,12 +348,8 @@ pub(crate) async fn create_webhook(
     let board_id = args.id("board_id")?.unwrap_or_default();
     let url = args.str("url").unwrap_or_default().to_string();
     let event = args.str("event").unwrap_or_default().to_string();
-    let config = match args.get("config") {
-        Some(Value::String(raw)) => serde_json::from_str::<Value>(raw)
-            .ok()
-            .filter(|v| !v.is_null()),
-        other => other.cloned(),
-    };
+    // `config: JSON` is "a JSON formatted string", like `column_values`: an object is refused.
+    let config = super::item_writes::json_object_arg(args, "config")?.map(Value::Object);
     {
         let inner = shared.lock();
         let board = inner.account.boards.get(&board_id).ok_or_else(|| {

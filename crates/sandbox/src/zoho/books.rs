@@ -70,10 +70,17 @@ async fn list_documents(
     kind: DocumentKind,
     AxumState(state): St,
     Extension(ctx): Ctx,
-    Query(q): Params,
+    Query(mut q): Params,
 ) -> Response {
     let rows: Vec<Value> = {
         let mut inner = state.lock();
+        // `last_modified_time` is not a documented sort column: a Zoho that ignores it lists in
+        // its default order and says so in `page_context`.
+        if inner.config.list_sorting == super::config::ListSorting::Ignored
+            && q.get("sort_column").map(String::as_str) == Some("last_modified_time")
+        {
+            q.remove("sort_column");
+        }
         let Some(org) = inner.orgs.get_mut(ctx.org()) else {
             return super::gate::invalid_org();
         };

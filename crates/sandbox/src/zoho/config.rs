@@ -23,6 +23,62 @@ pub struct ZohoSandboxConfig {
     pub access_token_ttl: Duration,
     /// Added to every token and API call (while an API call holds its concurrency slot).
     pub latency: Duration,
+    /// Which host the token response's `api_domain` and the consent redirect's
+    /// `accounts-server` name. Zoho names its real hosts (`https://www.zohoapis.eu`) even when
+    /// the client reaches it through a proxy, so that is the default.
+    pub answered_hosts: AnsweredHosts,
+    /// How outgoing webhooks carry `X-Zoho-Webhook-Signature` when a secret is set (Books'
+    /// scheme is unconfirmed: the sandbox can answer every way).
+    pub signature_encoding: SignatureEncoding,
+    /// What the Default Payload of an outgoing webhook carries.
+    pub webhook_payload: WebhookPayloadShape,
+    /// Whether document lists honour the undocumented `sort_column=last_modified_time`.
+    pub list_sorting: ListSorting,
+}
+
+/// Which host names the accounts server puts in its answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnsweredHosts {
+    /// Zoho's real host for the data centre (`https://www.zohoapis.eu`,
+    /// `https://accounts.zoho.eu`), as a real token response and redirect carry.
+    #[default]
+    Real,
+    /// The sandbox's own URLs (`{base}api/{dc}`, `{base}accounts/{dc}`).
+    Override,
+}
+
+/// The encoding of the HMAC-SHA256 in `X-Zoho-Webhook-Signature`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignatureEncoding {
+    /// Lowercase hex (the scheme Zoho documents for Zoho Billing).
+    #[default]
+    Hex,
+    /// Standard base64 with padding.
+    Base64,
+    /// No signature header at all, although a secret is set.
+    None,
+}
+
+/// The body of an outgoing webhook's Default Payload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WebhookPayloadShape {
+    /// The whole record, as the detail GET returns it.
+    #[default]
+    Full,
+    /// Only a few fields of the record (id, number, status, `last_modified_time`): no line
+    /// items and no amounts.
+    Partial,
+}
+
+/// How document lists treat `sort_column=last_modified_time`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListSorting {
+    /// Sorted as asked, and `page_context.sort_column` echoes it (what field reports say).
+    #[default]
+    Honoured,
+    /// Ignored as an undocumented column: rows come in the default `created_time` order and
+    /// `page_context.sort_column` says `created_time`.
+    Ignored,
 }
 
 impl Default for ZohoSandboxConfig {
@@ -36,6 +92,10 @@ impl Default for ZohoSandboxConfig {
             token_window: Duration::from_secs(600),
             access_token_ttl: Duration::from_secs(3600),
             latency: Duration::ZERO,
+            answered_hosts: AnsweredHosts::default(),
+            signature_encoding: SignatureEncoding::default(),
+            webhook_payload: WebhookPayloadShape::default(),
+            list_sorting: ListSorting::default(),
         }
     }
 }

@@ -36,11 +36,15 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use config::{TokenFault, ZohoSandboxConfig, ZohoStats};
+pub use config::{
+    AnsweredHosts, ListSorting, SignatureEncoding, TokenFault, WebhookPayloadShape,
+    ZohoSandboxConfig, ZohoStats,
+};
 pub use payments::PaymentKind;
 pub use state::DocumentKind;
 pub use webhooks::{
-    signature as webhook_signature, signing_string as webhook_signing_string, SIGNATURE_HEADER,
+    encoded_signature as encoded_webhook_signature, signature as webhook_signature,
+    signing_string as webhook_signing_string, SIGNATURE_HEADER,
 };
 
 use state::{bump_modified, format_time, home_currency, normalize_dc, Client, Org, State};
@@ -117,6 +121,17 @@ impl ZohoSandbox {
     /// The API domain of a data centre, `{base}api/{dc}`; the Books base is `{this}/books/v3`.
     pub fn api_domain(&self, dc: &str) -> Url {
         self.state.api_domain(dc)
+    }
+
+    /// The `api_domain` token responses name for `dc` (Zoho's real host by default; see
+    /// [`AnsweredHosts`]). Calls must still be sent to [`Self::api_domain`].
+    pub fn answered_api_domain(&self, dc: &str) -> Url {
+        self.state.answered_api_domain(dc)
+    }
+
+    /// The `accounts-server` consent redirects name for `dc` (see [`AnsweredHosts`]).
+    pub fn answered_accounts_server(&self, dc: &str) -> Url {
+        self.state.answered_accounts_server(dc)
     }
 
     /// Registers an OAuth client with one secret for every data centre.
@@ -373,20 +388,23 @@ impl ZohoSandbox {
             .unwrap_or_default()
     }
 
-    /// POSTs `body` to `url` as JSON, signed with `secret` when given (see [`webhook_signature`]);
-    /// returns the receiver's HTTP status.
+    /// POSTs `body` to `url` as JSON, signed with `secret` when given (see [`webhook_signature`];
+    /// encoded per [`ZohoSandboxConfig::signature_encoding`]); returns the receiver's status.
     pub async fn send_webhook(
         &self,
         url: &str,
         secret: Option<&str>,
         body: &Value,
     ) -> anyhow::Result<u16> {
+        // Read the setting first: a lock guard must not live across the delivery's await.
+        let encoding = self.state.lock().config.signature_encoding;
         webhooks::deliver(webhooks::Delivery {
             method: "POST".to_owned(),
             url: url.to_owned(),
             secret: secret.map(str::to_owned),
             headers: Vec::new(),
             body: serde_json::to_vec(body).context("serializing the webhook body")?,
+            encoding,
         })
         .await
     }

@@ -65,11 +65,8 @@ async fn token(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let api_domain = state
-        .lock()
-        .api_domain_answer
-        .clone()
-        .unwrap_or_else(|| state.api_domain(&dc));
+    let forced = state.lock().api_domain_answer.clone();
+    let api_domain = forced.unwrap_or_else(|| state.answered_api_domain(&dc));
     if let Some(fault) = injected_fault(&mut state.lock()) {
         return fault;
     }
@@ -372,7 +369,13 @@ async fn authorize(
                 pairs
                     .append_pair("code", code)
                     .append_pair("location", code_dc)
-                    .append_pair("accounts-server", state.accounts_url(code_dc).as_str());
+                    .append_pair(
+                        "accounts-server",
+                        state
+                            .answered_accounts_server(code_dc)
+                            .as_str()
+                            .trim_end_matches('/'),
+                    );
             }
             None => {
                 pairs.append_pair("error", "access_denied");

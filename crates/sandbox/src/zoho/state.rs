@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::limits::{OrgLimiter, TokenThrottle};
-use super::{ZohoSandboxConfig, ZohoStats};
+use super::{AnsweredHosts, ZohoSandboxConfig, ZohoStats};
 
 /// The data centres Zoho Books documents (reference §1); anything else is a 404.
 pub const DATA_CENTRES: [&str; 8] = ["us", "eu", "in", "au", "jp", "ca", "cn", "sa"];
@@ -340,11 +340,63 @@ impl State {
         self.join(&format!("api/{}", dc.to_ascii_lowercase()))
     }
 
+    /// The `api_domain` a token response names for `dc`, per `answered_hosts`.
+    pub fn answered_api_domain(&self, dc: &str) -> Url {
+        match self.lock().config.answered_hosts {
+            AnsweredHosts::Real => {
+                real_host(dc, RealHost::Api).unwrap_or_else(|| self.api_domain(dc))
+            }
+            AnsweredHosts::Override => self.api_domain(dc),
+        }
+    }
+
+    /// The `accounts-server` a consent redirect names for `dc`, per `answered_hosts`.
+    pub fn answered_accounts_server(&self, dc: &str) -> Url {
+        match self.lock().config.answered_hosts {
+            AnsweredHosts::Real => {
+                real_host(dc, RealHost::Accounts).unwrap_or_else(|| self.accounts_url(dc))
+            }
+            AnsweredHosts::Override => self.accounts_url(dc),
+        }
+    }
+
     fn join(&self, path: &str) -> Url {
         let mut url = self.base_url.clone();
         url.set_path(path);
         url
     }
+}
+
+#[derive(Clone, Copy)]
+enum RealHost {
+    Accounts,
+    Api,
+}
+
+/// Zoho's real hosts per data centre (reference §1), kept here independently of the client.
+fn real_host(dc: &str, which: RealHost) -> Option<Url> {
+    let (accounts, api) = match dc.to_ascii_lowercase().as_str() {
+        "us" => ("https://accounts.zoho.com", "https://www.zohoapis.com"),
+        "eu" => ("https://accounts.zoho.eu", "https://www.zohoapis.eu"),
+        "in" => ("https://accounts.zoho.in", "https://www.zohoapis.in"),
+        "au" => (
+            "https://accounts.zoho.com.au",
+            "https://www.zohoapis.com.au",
+        ),
+        "jp" => ("https://accounts.zoho.jp", "https://www.zohoapis.jp"),
+        "ca" => ("https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
+        "cn" => (
+            "https://accounts.zoho.com.cn",
+            "https://www.zohoapis.com.cn",
+        ),
+        "sa" => ("https://accounts.zoho.sa", "https://www.zohoapis.sa"),
+        _ => return None,
+    };
+    Url::parse(match which {
+        RealHost::Accounts => accounts,
+        RealHost::Api => api,
+    })
+    .ok()
 }
 
 /// `t` in Zoho's format, always with offset `+0000`.

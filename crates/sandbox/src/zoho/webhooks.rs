@@ -2,6 +2,8 @@
 //! like Zoho's Default Payload with the Zoho Billing signature scheme, which the reference marks
 //! UNCONFIRMED for Books but is the best-known one:
 //! `X-Zoho-Webhook-Signature = hex(HMAC-SHA256(secret, sorted query key+value pairs ++ raw body))`.
+//! Because it is unconfirmed, [`SignatureEncoding`] makes the sandbox sign in hex, in base64 or
+//! not at all, and [`WebhookPayloadShape`] sends the whole record or only a few fields.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use sha2::Sha256;
 use url::Url;
 
 use super::books::{json_body, v3};
+use super::config::{SignatureEncoding, WebhookPayloadShape};
 use super::gate::{error, invalid_org, reply, success, ApiContext};
 use super::payments::PaymentKind;
 use super::state::{format_time, DocumentKind, Inner, State};
@@ -54,6 +57,25 @@ pub fn signature(secret: &str, query_pairs: &[(String, String)], raw_body: &[u8]
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The signature header value for `encoding`; `None` means no header is sent.
+pub fn encoded_signature(
+    encoding: SignatureEncoding,
+    secret: &str,
+    query_pairs: &[(String, String)],
+    raw_body: &[u8],
+) -> Option<String> {
+    use base64::Engine as _;
+    let hex_sig = signature(secret, query_pairs, raw_body);
+    match encoding {
+        SignatureEncoding::Hex => Some(hex_sig),
+        SignatureEncoding::Base64 => {
+            let raw = hex::decode(hex_sig).unwrap_or_default();
+            Some(base64::engine::general_purpose::STANDARD.encode(raw))
+        }
+        SignatureEncoding::None => None,
+    }
+}
+
 /// One delivery: where, how, and with what.
 pub struct Delivery {
     pub method: String,
@@ -61,6 +83,8 @@ pub struct Delivery {
     pub secret: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How the signature is encoded when `secret` is set.
+    pub encoding: SignatureEncoding,
 }
 
 /// Sends a delivery and returns the receiver's HTTP status.
@@ -84,7 +108,9 @@ pub async fn deliver(delivery: Delivery) -> anyhow::Result<u16> {
         request = request.header(name.as_str(), value.as_str());
     }
     if let Some(secret) = &delivery.secret {
-        request = request.header(SIGNATURE_HEADER, signature(secret, &query, &delivery.body));
+        if let Some(sig) = encoded_signature(delivery.encoding, secret, &query, &delivery.body) {
+            request = request.header(SIGNATURE_HEADER, sig);
+        }
     }
     let response = request
         .body(delivery.body)
@@ -145,6 +171,14 @@ pub fn deliveries_for(inner: &Inner, org_id: &str, kind: &str, id: &str) -> Vec<
     let Some((key, record)) = body.as_object().and_then(|o| o.iter().next()) else {
         return Vec::new();
     };
+    let (encoding, shape) = (
+        inner.config.signature_encoding,
+        inner.config.webhook_payload,
+    );
+    let body = match (shape, DocumentKind::parse(kind)) {
+        (WebhookPayloadShape::Partial, Some(_)) => json!({ key: partial(record) }),
+        _ => body.clone(),
+    };
     let entity = normalize_entity(key);
     let entity = if entity == "payment" {
         "customerpayment".to_owned()
@@ -182,9 +216,36 @@ pub fn deliveries_for(inner: &Inner, org_id: &str, kind: &str, id: &str) -> Vec<
                     .map(str::to_owned),
                 headers: param_list(&w["headers"]),
                 body,
+                encoding,
             }
         })
         .collect()
+}
+
+/// A record cut down to what a partial payload carries: ids, number, status and times; no
+/// amounts, no line items.
+fn partial(record: &Value) -> Value {
+    const KEPT: &[&str] = &[
+        "invoice_id",
+        "bill_id",
+        "purchaseorder_id",
+        "invoice_number",
+        "bill_number",
+        "purchaseorder_number",
+        "status",
+        "created_time",
+        "last_modified_time",
+    ];
+    let kept = record
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| KEPT.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<serde_json::Map<String, Value>>()
+        })
+        .unwrap_or_default();
+    Value::Object(kept)
 }
 
 /// `[{param_name, param_value}]` as pairs.

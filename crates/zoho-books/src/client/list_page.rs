@@ -16,6 +16,10 @@ pub struct ListPage<T> {
     pub has_more_page: bool,
     /// The page number Zoho reports, or the requested one when it reports none.
     pub page: u32,
+    /// `page_context.sort_column` as Zoho echoes it, when it does. Sorting by
+    /// `last_modified_time` is undocumented, so callers that rely on it check this echo.
+    #[serde(default)]
+    pub sort_column: Option<String>,
 }
 
 impl<T> ListPage<T> {
@@ -54,10 +58,15 @@ impl<T> ListPage<T> {
             .and_then(|p| u32::try_from(p).ok())
             .filter(|p| *p > 0)
             .unwrap_or(requested_page);
+        let sort_column = context
+            .and_then(|c| c.get("sort_column"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Ok(ListPage {
             items,
             has_more_page,
             page,
+            sort_column,
         })
     }
 }
@@ -94,6 +103,12 @@ mod tests {
             (p.items, p.has_more_page, p.page),
             (vec!["1".to_owned()], true, 2)
         );
+        assert_eq!(p.sort_column, None);
+        let echoed = page(
+            json!({"rows": [], "page_context": {"sort_column": "last_modified_time"}}),
+            200,
+        );
+        assert_eq!(echoed.sort_column.as_deref(), Some("last_modified_time"));
     }
 
     #[test]

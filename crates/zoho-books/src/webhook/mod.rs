@@ -4,4 +4,4 @@ mod payload;
 mod signature;
 
 pub use payload::{WebhookEnvelope, WebhookError, WebhookPayload};
-pub use signature::{sign, signing_string, verify_signature};
+pub use signature::{sign, signing_string, verify_signature, SignatureShape};

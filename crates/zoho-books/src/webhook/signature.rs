@@ -49,9 +49,12 @@ pub fn sign(secret: &SecretString, signing_string: &[u8]) -> String {
 
 /// Checks a signature header against the request, in constant time.
 ///
-/// Accepts upper- or lower-case hex, surrounding whitespace and an optional `sha256=` prefix.
-/// Any malformed header (wrong length, not hex, empty) is simply `false`, and so is an empty
-/// secret: an unconfigured secret must not make every signature "valid" for whoever guesses it.
+/// Books' encoding is unconfirmed, so the HMAC-SHA256 is accepted as hex (upper or lower case,
+/// the scheme Zoho documents for Billing) or as base64 (standard or URL-safe, padded or not);
+/// the length tells them apart (64 hex characters, 43–44 base64 ones for 32 bytes). Surrounding
+/// whitespace and an optional `sha256=` prefix are ignored. Any malformed header (wrong length,
+/// neither encoding, empty) is simply `false`, and so is an empty secret: an unconfigured secret
+/// must not make every signature "valid" for whoever guesses it.
 pub fn verify_signature(
     secret: &SecretString,
     query_pairs: &[(String, String)],
@@ -62,17 +65,92 @@ pub fn verify_signature(
     if secret.expose_secret().is_empty() {
         return false;
     }
-    let header = header_value.trim();
-    let header = header
-        .strip_prefix("sha256=")
-        .or_else(|| header.strip_prefix("SHA256="))
-        .unwrap_or(header);
-    let Ok(expected) = hex::decode(header) else {
+    let Some(expected) = decode_mac(header_value) else {
         return false;
     };
     mac(secret, &signing_string(query_pairs, content_type, raw_body))
         .verify_slice(&expected)
         .is_ok()
+}
+
+/// The header without whitespace and `sha256=` prefix.
+fn strip(header_value: &str) -> &str {
+    let header = header_value.trim();
+    header
+        .strip_prefix("sha256=")
+        .or_else(|| header.strip_prefix("SHA256="))
+        .unwrap_or(header)
+}
+
+/// The 32 MAC bytes a header carries, as hex or base64; `None` when it is neither.
+fn decode_mac(header_value: &str) -> Option<Vec<u8>> {
+    let value = strip(header_value);
+    match SignatureShape::classify(value) {
+        SignatureShape::Hex { .. } => hex::decode(value).ok(),
+        SignatureShape::Base64 { .. } => decode_base64(value),
+        _ => None,
+    }
+}
+
+fn decode_base64(value: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(value).ok())
+        .filter(|bytes| bytes.len() == 32)
+}
+
+/// What a signature header looked like, without its value: safe to log, store and show, and
+/// enough to tell a scheme mismatch (base64 where hex was expected, a different digest length)
+/// from a wrong secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureShape {
+    /// No header at all.
+    Missing,
+    /// 64 hex characters: an HMAC-SHA256 in hex.
+    Hex { len: usize },
+    /// Base64 of 32 bytes: an HMAC-SHA256 in base64.
+    Base64 { len: usize },
+    /// Anything else (another digest, another scheme such as `t=…,v=…`, empty).
+    Other { len: usize },
+}
+
+impl SignatureShape {
+    /// The shape of a header value as received (`None` when the header was absent).
+    pub fn of(header_value: Option<&str>) -> SignatureShape {
+        match header_value {
+            None => SignatureShape::Missing,
+            Some(v) => SignatureShape::classify(strip(v)),
+        }
+    }
+
+    fn classify(value: &str) -> SignatureShape {
+        let len = value.chars().count();
+        if len == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            SignatureShape::Hex { len }
+        } else if (43..=44).contains(&len) && decode_base64(value).is_some() {
+            SignatureShape::Base64 { len }
+        } else {
+            SignatureShape::Other { len }
+        }
+    }
+
+    /// A short description such as `hex, 64 chars` or `missing`.
+    pub fn describe(&self) -> String {
+        match self {
+            SignatureShape::Missing => "missing".to_owned(),
+            SignatureShape::Hex { len } => format!("hex, {len} chars"),
+            SignatureShape::Base64 { len } => format!("base64, {len} chars"),
+            SignatureShape::Other { len } => format!("unrecognised, {len} chars"),
+        }
+    }
+}
+
+impl std::fmt::Display for SignatureShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 fn mac(secret: &SecretString, message: &[u8]) -> HmacSha256 {
@@ -174,6 +252,55 @@ mod tests {
             BODY,
             &format!(" sha256={sig} ")
         ));
+    }
+
+    #[test]
+    fn verifies_base64_signatures_too() {
+        use base64::Engine as _;
+        let q = pairs(&[("name", "basic")]);
+        let raw = mac(&secret(), &signing_string(&q, None, BODY))
+            .finalize()
+            .into_bytes();
+        for engine in [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ] {
+            let b64 = engine.encode(raw);
+            assert!(verify_signature(&secret(), &q, None, BODY, &b64), "{b64}");
+            assert!(matches!(
+                SignatureShape::of(Some(&b64)),
+                SignatureShape::Base64 { .. }
+            ));
+        }
+        let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+        let other = SecretString::from("zyxWVU987654".to_owned());
+        assert!(!verify_signature(&other, &q, None, BODY, &b64));
+        // Base64 of another length (e.g. a SHA-1 MAC) is not accepted.
+        let short = base64::engine::general_purpose::STANDARD.encode(&raw[..20]);
+        assert!(!verify_signature(&secret(), &q, None, BODY, &short));
+    }
+
+    #[test]
+    fn shape_describes_without_the_value() {
+        let sig = sign(&secret(), b"x");
+        assert_eq!(SignatureShape::of(None), SignatureShape::Missing);
+        assert_eq!(
+            SignatureShape::of(Some(&sig)),
+            SignatureShape::Hex { len: 64 }
+        );
+        assert_eq!(SignatureShape::of(Some(&sig)).describe(), "hex, 64 chars");
+        assert_eq!(
+            SignatureShape::of(Some("t=1,v=abc")),
+            SignatureShape::Other { len: 9 }
+        );
+        assert_eq!(
+            SignatureShape::of(Some("")).describe(),
+            "unrecognised, 0 chars"
+        );
+        assert!(!SignatureShape::of(Some(&sig))
+            .describe()
+            .contains(&sig[..8]));
     }
 
     #[test]

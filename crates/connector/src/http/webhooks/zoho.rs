@@ -9,6 +9,7 @@ use crate::queue::priority;
 use crate::queue::EventInsert;
 use crate::queue::JobPayload;
 use crate::runtime::Runtime;
+use crate::zoho::rejections::Rejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
@@ -24,6 +25,30 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
             "no connection has this webhook URL; copy the URL from `ml-connector setup`",
         );
     };
+    let header = req.header(SIGNATURE_HEADER);
+    let shape = zoho_books::SignatureShape::of(header.as_deref());
+    let cid = conn.config.id.as_str();
+    let refuse = |why: Rejection, status: StatusCode, message: &str| {
+        let rt = rt.clone();
+        let message = message.to_owned();
+        async move {
+            tracing::warn!(connection = cid, reason = why.code(), signature_header = %shape, "webhook refused");
+            if let Err(e) = rt
+                .store
+                .record_webhook_rejection(
+                    cid,
+                    "zoho",
+                    rt.clock.now_ms(),
+                    why.code(),
+                    &shape.describe(),
+                )
+                .await
+            {
+                tracing::error!(connection = cid, error = %format!("{e:#}"), "could not record a refused webhook");
+            }
+            reply(status, &message)
+        }
+    };
     let content_type = req.content_type.as_deref();
     let ct_main = content_type.map(|c| {
         c.split(';')
@@ -36,31 +61,52 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
         ct_main.as_deref(),
         Some("application/json") | Some("application/x-www-form-urlencoded")
     ) {
-        return reply(
+        return refuse(
+            Rejection::ContentType,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the Default Payload as application/json (or x-www-form-urlencoded)",
-        );
+        )
+        .await;
     }
     if let Some(secret) = &conn.config.zoho.webhook_secret {
-        let Some(sig) = req.header(SIGNATURE_HEADER) else {
-            return reply(StatusCode::UNAUTHORIZED, "missing X-Zoho-Webhook-Signature");
+        let Some(sig) = header.as_deref() else {
+            return refuse(
+                Rejection::MissingSignature,
+                StatusCode::UNAUTHORIZED,
+                "missing X-Zoho-Webhook-Signature",
+            )
+            .await;
         };
-        if !zoho_books::verify_signature(secret, &req.query_pairs, content_type, &req.body, &sig) {
-            return reply(StatusCode::UNAUTHORIZED, "signature does not match");
+        if !zoho_books::verify_signature(secret, &req.query_pairs, content_type, &req.body, sig) {
+            return refuse(
+                Rejection::SignatureMismatch,
+                StatusCode::UNAUTHORIZED,
+                "signature does not match",
+            )
+            .await;
         }
     }
     let envelope = match WebhookEnvelope::parse(content_type, &req.body) {
         Ok(p) => p,
-        Err(e) => return reply(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => {
+            return refuse(
+                Rejection::Payload,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+            )
+            .await
+        }
     };
     // A workflow of another organization pointed at this URL must not write into this
     // connection's boards.
     if let Some(org) = envelope.organization_id.as_deref() {
         if org != conn.config.zoho.organization_id {
-            return reply(
+            return refuse(
+                Rejection::Organization,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "organization_id does not match this connection; each organization has its own webhook URL",
-            );
+            )
+            .await;
         }
     }
     let payload = envelope.payload;
@@ -111,7 +157,6 @@ pub(crate) async fn receive(rt: Arc<Runtime>, token: String, req: WebhookRequest
             },
         ),
     };
-    let cid = conn.config.id.as_str();
     let new_job = job.into_new_job(cid, priority::REALTIME, rt.config.workers.max_attempts);
     let event = EventInsert {
         source: "zoho",

@@ -94,6 +94,21 @@ async fn create_webhook_requires_the_challenge_echo() {
     .await;
     assert_eq!(listed["data"]["webhooks"][0]["id"], hook["id"]);
 
+    // `config: JSON` is a JSON-encoded string; an object is refused like `column_values`.
+    let (_, _, body) = gql(
+        &sandbox,
+        CREATE_HOOK,
+        json!({"b": board, "u": url, "e": "change_status_column_value", "c": {"columnId": "status"}}),
+    )
+    .await;
+    assert_eq!(code(&body), "InvalidArgumentException", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("JSON-encoded string")),
+        "{body}"
+    );
+
     let (_, _, body) = gql(
         &sandbox,
         CREATE_HOOK,

@@ -37,7 +37,8 @@ async fn code_exchange_then_refresh() {
     let code = sandbox.issue_grant_code(CLIENT_ID, &[EU_ORG], "eu");
     let (status, body) = exchange_code(&sandbox, "eu", &code, "http://localhost/cb").await;
     assert_eq!(status, 200);
-    assert_eq!(body["api_domain"], json!(sandbox.api_domain("eu").as_str()));
+    // A real token response names Zoho's real host, whatever URL the client reached it at.
+    assert_eq!(body["api_domain"], json!("https://www.zohoapis.eu"));
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3600);
     let refresh_token = body["refresh_token"].as_str().expect("a refresh token");
@@ -53,10 +54,7 @@ async fn code_exchange_then_refresh() {
     );
     let access = refreshed["access_token"].as_str().expect("an access token");
     assert_ne!(access, first_access);
-    assert_eq!(
-        refreshed["api_domain"],
-        json!(sandbox.api_domain("eu").as_str())
-    );
+    assert_eq!(refreshed["api_domain"], json!("https://www.zohoapis.eu"));
     assert_eq!(
         (sandbox.token_requests(), sandbox.refresh_requests()),
         (2, 1)
@@ -265,13 +263,10 @@ async fn the_consent_flow_redirects_like_multi_dc() {
     let response = http().get(auth.clone()).send().await.expect("answer");
     let params = redirect_params(&response);
     assert_eq!(params["location"], "eu");
-    assert_eq!(
-        params["accounts-server"],
-        sandbox.accounts_url("eu").as_str()
-    );
+    assert_eq!(params["accounts-server"], "https://accounts.zoho.eu");
     assert_eq!(params["state"], "7f3c");
     let (_, body) = exchange_code(&sandbox, "eu", &params["code"], redirect_uri).await;
-    assert_eq!(body["api_domain"], json!(sandbox.api_domain("eu").as_str()));
+    assert_eq!(body["api_domain"], json!("https://www.zohoapis.eu"));
 
     // Without sandbox_org, every organization of the DC asked is granted.
     let auth_eu = auth
@@ -362,4 +357,29 @@ async fn token_faults_answer_every_request_until_cleared_and_are_counted() {
     assert!(body.contains("access_token"), "{body}");
     assert_eq!(sandbox.token_requests(), 5);
     assert_eq!(sandbox.refresh_requests(), 1);
+}
+
+#[tokio::test]
+async fn answered_hosts_can_be_the_sandbox_own_urls() {
+    let sandbox = start(ZohoSandboxConfig {
+        answered_hosts: crate::zoho::AnsweredHosts::Override,
+        ..ZohoSandboxConfig::default()
+    })
+    .await;
+    let code = sandbox.issue_grant_code(CLIENT_ID, &[EU_ORG], "eu");
+    let (_, body) = exchange_code(&sandbox, "eu", &code, "http://localhost/cb").await;
+    assert_eq!(body["api_domain"], json!(sandbox.api_domain("eu").as_str()));
+    assert_eq!(
+        sandbox.answered_accounts_server("ca"),
+        sandbox.accounts_url("ca")
+    );
+    sandbox.set_config(ZohoSandboxConfig::default());
+    assert_eq!(
+        sandbox.answered_accounts_server("ca").as_str(),
+        "https://accounts.zohocloud.ca/"
+    );
+    assert_eq!(
+        sandbox.answered_api_domain("ca").as_str(),
+        "https://www.zohoapis.ca/"
+    );
 }
