@@ -2,13 +2,17 @@
 
 use std::process::Command;
 
-#[tokio::test]
-async fn demo_seeds_announces_and_keeps_changing_documents() {
+/// Runs the real `demo` binary on a free port for `duration` seconds.
+async fn run_demo(
+    duration: &str,
+    env: &[(&'static str, &'static str)],
+) -> (std::process::Output, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
     let dir = tempfile::tempdir().expect("temp dir");
+    let (duration, env) = (duration.to_string(), env.to_vec());
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_ml-connector"))
             .args([
@@ -16,17 +20,24 @@ async fn demo_seeds_announces_and_keeps_changing_documents() {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
                 "--duration",
-                "5",
+                &duration,
                 "--interval",
                 "0.5",
                 "--data-dir",
             ])
             .arg(dir.path())
+            .envs(env)
             .output()
             .expect("run demo")
     })
     .await
     .expect("join");
+    (out, port)
+}
+
+#[tokio::test]
+async fn demo_seeds_announces_and_keeps_changing_documents() {
+    let (out, port) = run_demo("5", &[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -54,29 +65,7 @@ async fn demo_seeds_announces_and_keeps_changing_documents() {
 
 #[tokio::test]
 async fn logs_written_to_a_file_carry_no_colour_codes_and_json_is_one_object_per_line() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_ml-connector"))
-            .args([
-                "demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--duration",
-                "2",
-                "--data-dir",
-            ])
-            .arg(dir.path())
-            .env("RUST_LOG", "info")
-            .env("MLC_LOG_FORMAT", "json")
-            .output()
-            .expect("run demo")
-    })
-    .await
-    .expect("join");
+    let (out, _) = run_demo("2", &[("RUST_LOG", "info"), ("MLC_LOG_FORMAT", "json")]).await;
     assert!(out.status.success());
     let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
     let text = String::from_utf8_lossy(&all);
